@@ -1,0 +1,175 @@
+// Package store opens Clout's database (PostgreSQL, or an embedded SQLite
+// file), applies migrations, runs transactions and maps driver errors to the
+// sentinel errors domain packages use.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database in use.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+var (
+	// ErrNotFound: no such row, or not this tenant's.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique constraint refused the write.
+	ErrConflict = errors.New("conflict")
+)
+
+// DB is an open database.
+type DB struct {
+	*gorm.DB
+	Dialect Dialect
+	sql     *sql.DB
+}
+
+// Options selects and tunes the database.
+type Options struct {
+	// DatabaseURL selects PostgreSQL; empty selects SQLite at SQLitePath.
+	DatabaseURL string
+	SQLitePath  string
+	Logger      *slog.Logger
+}
+
+// Open connects to the database and checks that it answers.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	cfg := &gorm.Config{
+		NowFunc:                func() time.Time { return Now() },
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+	}
+	if o.Logger != nil {
+		cfg.Logger = newGormLogger(o.Logger)
+	}
+	var (
+		g       *gorm.DB
+		err     error
+		dialect Dialect
+	)
+	if o.DatabaseURL != "" {
+		dialect = Postgres
+		g, err = gorm.Open(postgres.Open(o.DatabaseURL), cfg)
+	} else {
+		dialect = SQLite
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
+			return nil, fmt.Errorf("store: creating data directory: %w", err)
+		}
+		// WAL lets the CLI write while the server runs; immediate transactions
+		// and a busy timeout make concurrent writers wait instead of failing.
+		dsn := "file:" + o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		g, err = gorm.Open(sqlite.Open(dsn), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: opening %s: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == Postgres {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		sqlDB.SetMaxOpenConns(8)
+	}
+	db := &DB{DB: g, Dialect: dialect, sql: sqlDB}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.Ping(pctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: %s does not answer: %w", dialect, err)
+	}
+	return db, nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// Close closes every connection.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// SQL returns the underlying *sql.DB.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// WithTx runs fn in a transaction, committed when fn returns nil.
+func (db *DB) WithTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.DB.WithContext(ctx).Transaction(fn)
+}
+
+// Now is the time stamp the database stores: UTC, microsecond precision (what
+// PostgreSQL keeps), so that values read back compare equal.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Err maps driver errors to ErrNotFound and ErrConflict, wrapping the original.
+func Err(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	if IsUniqueViolation(err) {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return err
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure.
+func IsUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	return errors.Is(err, gorm.ErrDuplicatedKey) || strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// NewID returns a random public id: the prefix, an underscore and 22 base62
+// characters (about 131 bits), never a guessable sequence.
+func NewID(prefix string) string {
+	return prefix + "_" + RandomString(22)
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// RandomString returns n uniformly random base62 characters from crypto/rand.
+func RandomString(n int) string {
+	out := make([]byte, 0, n)
+	buf := make([]byte, n+n/2)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		for _, b := range buf {
+			if b < 248 { // 248 = 4*62: rejection sampling keeps it uniform
+				out = append(out, base62[b%62])
+				if len(out) == n {
+					break
+				}
+			}
+		}
+	}
+	return string(out)
+}
