@@ -1,0 +1,219 @@
+package brand
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/cloutapp/clout/internal/money"
+	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/validate"
+	"gorm.io/gorm"
+)
+
+// SettingsPatch changes some of a brand's settings; nil fields stay as they
+// are. Secret fields are write-only: a value sets, "" clears.
+type SettingsPatch struct {
+	Name                  *string   `json:"name"`
+	Currency              *string   `json:"currency"`
+	TimeZone              *string   `json:"time_zone"`
+	AllowedDomains        *[]string `json:"allowed_domains"`
+	AttributionWindowDays *int      `json:"attribution_window_days"`
+	HoldDays              *int      `json:"hold_days"`
+	PayoutMinimum         *int64    `json:"payout_minimum"`
+	ShopifyWebhookSecret  *string   `json:"shopify_webhook_secret"`
+	StripeWebhookSecret   *string   `json:"stripe_webhook_secret"`
+	StripeSecretKey       *string   `json:"stripe_secret_key"`
+}
+
+// Limits on settings.
+const (
+	MaxAttributionWindowDays = 365
+	MaxHoldDays              = 365
+	MaxAllowedDomains        = 50
+)
+
+// UpdateSettings validates and applies a patch, and records what changed in
+// the audit log (secret values are never recorded). Nothing changes when any
+// field is invalid.
+func (s *Service) UpdateSettings(ctx context.Context, actor Actor, brandID string, p SettingsPatch) (*Brand, error) {
+	var out *Brand
+	err := s.db.WithTx(ctx, func(tx *gorm.DB) error {
+		var b Brand
+		if err := tx.Where("id = ?", brandID).Take(&b).Error; err != nil {
+			return store.Err(err)
+		}
+		changes, err := s.apply(&b, p)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			out = &b
+			return nil
+		}
+		b.UpdatedAt = s.now()
+		if err := tx.Save(&b).Error; err != nil {
+			return err
+		}
+		out = &b
+		return s.audit(tx, brandID, actor, "brand.settings_updated", changes)
+	})
+	return out, err
+}
+
+func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, error) {
+	var errs validate.Errors
+	changes := map[string]any{}
+	change := func(field string, from, to any) {
+		if fmt.Sprint(from) != fmt.Sprint(to) {
+			changes[field] = map[string]any{"from": from, "to": to}
+		}
+	}
+	if p.Name != nil {
+		name := strings.TrimSpace(*p.Name)
+		if name == "" || len(name) > 100 {
+			errs.Add("name", "enter the brand's name (1 to 100 characters)")
+		} else {
+			change("name", b.Name, name)
+			b.Name = name
+		}
+	}
+	if p.Currency != nil {
+		if cur, err := money.LookupCurrency(*p.Currency); err != nil {
+			errs.Add("currency", "%v", err)
+		} else {
+			change("currency", b.Currency, cur.Code)
+			b.Currency = cur.Code
+		}
+	}
+	if p.TimeZone != nil {
+		tz := strings.TrimSpace(*p.TimeZone)
+		if msg := checkTimeZone(tz); msg != "" || tz == "" {
+			if msg == "" {
+				msg = "choose a time zone"
+			}
+			errs.Add("time_zone", "%s", msg)
+		} else {
+			change("time_zone", b.TimeZone, tz)
+			b.TimeZone = tz
+		}
+	}
+	if p.AllowedDomains != nil {
+		domains, derrs := NormalizeDomains(*p.AllowedDomains)
+		if len(derrs) > 0 {
+			errs = append(errs, derrs...)
+		} else {
+			change("allowed_domains", b.AllowedDomains, domains)
+			b.AllowedDomains = domains
+		}
+	}
+	if p.AttributionWindowDays != nil {
+		if d := *p.AttributionWindowDays; d < 1 || d > MaxAttributionWindowDays {
+			errs.Add("attribution_window_days", "must be between 1 and %d days", MaxAttributionWindowDays)
+		} else {
+			change("attribution_window_days", b.AttributionWindowDays, d)
+			b.AttributionWindowDays = d
+		}
+	}
+	if p.HoldDays != nil {
+		if d := *p.HoldDays; d < 0 || d > MaxHoldDays {
+			errs.Add("hold_days", "must be between 0 and %d days", MaxHoldDays)
+		} else {
+			change("hold_days", b.HoldDays, d)
+			b.HoldDays = d
+		}
+	}
+	if p.PayoutMinimum != nil {
+		if m := *p.PayoutMinimum; m < 0 {
+			errs.Add("payout_minimum", "must not be negative (it is in minor units, e.g. cents)")
+		} else {
+			change("payout_minimum", b.PayoutMinimum, m)
+			b.PayoutMinimum = m
+		}
+	}
+	secrets := []struct {
+		field  string
+		value  *string
+		prefix string
+		dst    *string
+	}{
+		{"shopify_webhook_secret", p.ShopifyWebhookSecret, "", &b.ShopifyWebhookSecret},
+		{"stripe_webhook_secret", p.StripeWebhookSecret, "whsec_", &b.StripeWebhookSecret},
+		{"stripe_secret_key", p.StripeSecretKey, "", &b.StripeSecretKey},
+	}
+	for _, sec := range secrets {
+		if sec.value == nil {
+			continue
+		}
+		v := strings.TrimSpace(*sec.value)
+		switch {
+		case v == "":
+			if *sec.dst != "" {
+				changes[sec.field] = "cleared"
+			}
+			*sec.dst = ""
+		case len(v) > 512 || strings.ContainsAny(v, " \t\r\n"):
+			errs.Add(sec.field, "must be a single token of at most 512 characters")
+		case sec.prefix != "" && !strings.HasPrefix(v, sec.prefix):
+			errs.Add(sec.field, "should start with %q (copy it from the Stripe dashboard's webhook endpoint)", sec.prefix)
+		case sec.field == "stripe_secret_key" && !strings.HasPrefix(v, "sk_") && !strings.HasPrefix(v, "rk_"):
+			errs.Add(sec.field, "should start with sk_ or rk_ (a Stripe secret or restricted key)")
+		default:
+			changes[sec.field] = "set"
+			*sec.dst = s.box.Seal(v)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return changes, nil
+}
+
+// NormalizeDomains lower-cases, trims and de-duplicates domain names and
+// explains any that are not plain host names.
+func NormalizeDomains(in []string) ([]string, validate.Errors) {
+	var errs validate.Errors
+	out := []string{}
+	seen := map[string]bool{}
+	for i, d := range in {
+		d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+		if d == "" {
+			continue
+		}
+		field := fmt.Sprintf("allowed_domains[%d]", i)
+		if strings.Contains(d, "://") || strings.ContainsAny(d, "/?#@: ") {
+			errs.Add(field, "%q is not a domain name; write it like shop.example.com, without https:// or a path", d)
+			continue
+		}
+		if !validHost(d) {
+			errs.Add(field, "%q is not a valid domain name", d)
+			continue
+		}
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	if len(out) > MaxAllowedDomains {
+		errs.Add("allowed_domains", "at most %d domains", MaxAllowedDomains)
+	}
+	return out, errs
+}
+
+func validHost(d string) bool {
+	if len(d) > 253 || net.ParseIP(d) != nil || !strings.Contains(d, ".") {
+		return d == "localhost"
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}

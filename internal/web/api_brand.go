@@ -1,0 +1,60 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/money"
+	"github.com/labstack/echo/v4"
+)
+
+// brandJSON is the API's view of a brand. Secrets appear only as set or not.
+type brandJSON struct {
+	ID                    string           `json:"id"`
+	Name                  string           `json:"name"`
+	Slug                  string           `json:"slug"`
+	Currency              string           `json:"currency"`
+	CurrencyExponent      int              `json:"currency_exponent"`
+	TimeZone              string           `json:"time_zone"`
+	AllowedDomains        []string         `json:"allowed_domains"`
+	AttributionWindowDays int              `json:"attribution_window_days"`
+	HoldDays              int              `json:"hold_days"`
+	PayoutMinimum         int64            `json:"payout_minimum"`
+	SecretsSet            brand.SecretsSet `json:"secrets_set"`
+	CreatedAt             time.Time        `json:"created_at"`
+	UpdatedAt             time.Time        `json:"updated_at"`
+}
+
+func toBrandJSON(b *brand.Brand) brandJSON {
+	cur, _ := money.LookupCurrency(b.Currency)
+	domains := b.AllowedDomains
+	if domains == nil {
+		domains = []string{}
+	}
+	return brandJSON{ID: b.ID, Name: b.Name, Slug: b.Slug, Currency: b.Currency, CurrencyExponent: cur.Exponent,
+		TimeZone: b.TimeZone, AllowedDomains: domains, AttributionWindowDays: b.AttributionWindowDays,
+		HoldDays: b.HoldDays, PayoutMinimum: b.PayoutMinimum, SecretsSet: b.SecretsSet(),
+		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
+}
+
+func (a *App) apiBrandGet(c echo.Context) error {
+	b, err := a.brands.Get(c.Request().Context(), currentKey(c).BrandID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toBrandJSON(b))
+}
+
+func (a *App) apiBrandPatch(c echo.Context) error {
+	var patch brand.SettingsPatch
+	if err := decodeJSON(c, &patch); err != nil {
+		return err
+	}
+	k := currentKey(c)
+	b, err := a.brands.UpdateSettings(c.Request().Context(), brand.KeyActor(k, c.RealIP()), k.BrandID, patch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toBrandJSON(b))
+}

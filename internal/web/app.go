@@ -1,0 +1,150 @@
+// Package web is Clout's HTTP edge: echo setup, middleware, routes, the
+// template renderer and one file per page or action. Domain errors are mapped
+// to HTTP here and nowhere else.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cloutapp/clout/internal/auth"
+	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/config"
+	"github.com/cloutapp/clout/internal/mail"
+	"github.com/cloutapp/clout/internal/store"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// App holds what handlers need.
+type App struct {
+	cfg      *config.Config
+	db       *store.DB
+	brands   *brand.Service
+	sessions *auth.Sessions
+	outbox   *mail.Outbox
+	log      *slog.Logger
+	render   *renderer
+
+	// Login attempts: per client IP and per account email.
+	ipLimiter      *auth.Limiter
+	accountLimiter *auth.Limiter
+}
+
+// Deps are the services the web layer is built on.
+type Deps struct {
+	Config   *config.Config
+	DB       *store.DB
+	Brands   *brand.Service
+	Sessions *auth.Sessions
+	Outbox   *mail.Outbox
+	Log      *slog.Logger
+}
+
+// Login rate limits.
+const (
+	LoginPerIP      = 30
+	LoginPerAccount = 10
+	LoginWindow     = 15 * time.Minute
+)
+
+// New builds the app.
+func New(d Deps) (*App, error) {
+	r, err := newRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
+		render:         r,
+		ipLimiter:      auth.NewLimiter(LoginPerIP, LoginWindow),
+		accountLimiter: auth.NewLimiter(LoginPerAccount, LoginWindow),
+	}, nil
+}
+
+// Handler returns the echo instance with every route.
+func (a *App) Handler() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Renderer = a.render
+	e.HTTPErrorHandler = a.handleError
+	e.IPExtractor = ipExtractor(a.cfg.Proxies())
+
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
+	e.Use(a.requestLogger())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: a.logPanic}))
+	e.Use(securityHeaders(a.cfg.SecureCookies()))
+	e.Use(middleware.BodyLimit("2M"))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: func(c echo.Context) bool {
+		return c.Path() == "/healthz"
+	}}))
+
+	e.GET("/healthz", a.healthz)
+	e.GET("/static/*", staticHandler())
+	e.GET("/api/openapi.json", a.openAPI)
+
+	a.pageRoutes(e)
+	a.apiRoutes(e)
+	return e
+}
+
+func (a *App) pageRoutes(e *echo.Echo) {
+	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "clout_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieSecure:   a.cfg.SecureCookies(),
+		ContextKey:     csrfKey,
+	})
+	pages := e.Group("", fetchMetadata, csrf, a.loadSession)
+
+	pages.GET("/", a.home)
+	pages.GET("/signup", a.signupForm)
+	pages.POST("/signup", a.signup)
+	pages.GET("/login", a.loginForm)
+	pages.POST("/login", a.login)
+	pages.GET("/forgot", a.forgotForm)
+	pages.POST("/forgot", a.forgot)
+	pages.GET("/reset/:token", a.resetForm)
+	pages.POST("/reset/:token", a.reset)
+	pages.GET("/invite/:token", a.inviteForm)
+	pages.POST("/invite/:token", a.inviteAccept)
+
+	in := pages.Group("", a.requireLogin)
+	in.POST("/logout", a.logout)
+	in.POST("/logout-everywhere", a.logoutEverywhere)
+	in.POST("/switch-brand", a.switchBrand)
+	in.GET("/dashboard", a.dashboard)
+	in.GET("/account", a.account)
+	in.GET("/settings", a.settingsForm)
+	in.POST("/settings", a.settingsSave, requireWrite)
+	in.GET("/team", a.team)
+	in.POST("/team/invites", a.teamInvite, requireWrite)
+	in.POST("/team/invites/:id/revoke", a.teamInviteRevoke, requireWrite)
+	in.POST("/team/members/:id/role", a.teamMemberRole, requireWrite)
+	in.POST("/team/members/:id/remove", a.teamMemberRemove, requireWrite)
+	in.GET("/settings/api-keys", a.apiKeys)
+	in.POST("/settings/api-keys", a.apiKeyCreate, requireWrite)
+	in.POST("/settings/api-keys/:id/revoke", a.apiKeyRevoke, requireWrite)
+	in.GET("/admin/audit", a.auditLog, requireOwner)
+	in.GET("/admin/outbox", a.outboxPage, requireOwner)
+}
+
+func (a *App) apiRoutes(e *echo.Echo) {
+	api := e.Group("/api/v1", a.apiAuth)
+	api.GET("/brand", a.apiBrandGet)
+	api.PATCH("/brand", a.apiBrandPatch)
+	api.GET("/api-keys", a.apiKeysList)
+	api.POST("/api-keys", a.apiKeysCreate)
+	api.GET("/api-keys/:id", a.apiKeysGet)
+	api.DELETE("/api-keys/:id", a.apiKeysRevoke)
+	api.GET("/members", a.apiMembersList)
+	api.GET("/members/:id", a.apiMembersGet)
+	api.GET("/audit-log", a.apiAuditLog)
+}
+
+func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }

@@ -1,0 +1,77 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/validate"
+	"github.com/labstack/echo/v4"
+)
+
+type forgotView struct {
+	Page
+	Email  string
+	Sent   bool
+	Errors map[string]string
+}
+
+func (a *App) forgotForm(c echo.Context) error {
+	return c.Render(http.StatusOK, "forgot", forgotView{Page: a.page(c, "Reset your password", "")})
+}
+
+func (a *App) forgot(c echo.Context) error {
+	v := forgotView{Page: a.page(c, "Reset your password", ""), Email: c.FormValue("email")}
+	if ok, wait := a.ipLimiter.Allow("ip:" + c.RealIP()); !ok {
+		return a.loginLimited(c, loginView{Page: v.Page, Email: v.Email}, wait)
+	}
+	err := a.brands.RequestPasswordReset(c.Request().Context(), v.Email)
+	var ve validate.Errors
+	if errors.As(err, &ve) {
+		v.Errors = ve.Map()
+		return c.Render(http.StatusUnprocessableEntity, "forgot", v)
+	}
+	if err != nil {
+		return err
+	}
+	v.Sent = true
+	return c.Render(http.StatusOK, "forgot", v)
+}
+
+type resetView struct {
+	Page
+	Token  string
+	Errors map[string]string
+}
+
+func (a *App) resetForm(c echo.Context) error {
+	return c.Render(http.StatusOK, "reset", resetView{Page: a.page(c, "Choose a new password", ""), Token: c.Param("token")})
+}
+
+func (a *App) reset(c echo.Context) error {
+	v := resetView{Page: a.page(c, "Choose a new password", ""), Token: c.Param("token")}
+	if c.FormValue("password") != c.FormValue("password_confirm") {
+		v.Errors = map[string]string{"password_confirm": "the two passwords differ"}
+		return c.Render(http.StatusUnprocessableEntity, "reset", v)
+	}
+	ctx := c.Request().Context()
+	user, err := a.brands.ResetPassword(ctx, v.Token, c.FormValue("password"))
+	var ve validate.Errors
+	switch {
+	case errors.As(err, &ve):
+		v.Errors = ve.Map()
+		return c.Render(http.StatusUnprocessableEntity, "reset", v)
+	case errors.Is(err, brand.ErrResetInvalid):
+		setFlash(c, flashError, err.Error()+". Ask for a new one.")
+		return c.Redirect(http.StatusSeeOther, "/forgot")
+	case err != nil:
+		return err
+	}
+	// A new password ends every existing session.
+	if _, err := a.sessions.RevokeAll(ctx, user.ID); err != nil {
+		return err
+	}
+	a.clearSessionCookie(c)
+	setFlash(c, flashOK, "Your password is changed. Log in with the new one.")
+	return c.Redirect(http.StatusSeeOther, "/login")
+}

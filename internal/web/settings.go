@@ -1,0 +1,120 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/money"
+	"github.com/cloutapp/clout/internal/validate"
+	"github.com/labstack/echo/v4"
+)
+
+type settingsForm struct {
+	Name, Currency, TimeZone, AllowedDomains, AttributionWindowDays, HoldDays, PayoutMinimum string
+}
+
+type settingsView struct {
+	Page
+	Form       settingsForm
+	Errors     map[string]string
+	Secrets    brand.SecretsSet
+	Currencies []money.Currency
+	TimeZones  []string
+}
+
+func formFromBrand(b *brand.Brand) settingsForm {
+	return settingsForm{Name: b.Name, Currency: b.Currency, TimeZone: b.TimeZone,
+		AllowedDomains:        strings.Join(b.AllowedDomains, "\n"),
+		AttributionWindowDays: strconv.Itoa(b.AttributionWindowDays), HoldDays: strconv.Itoa(b.HoldDays),
+		PayoutMinimum: money.Amount{Minor: b.PayoutMinimum, Currency: b.Currency}.Decimal()}
+}
+
+func (a *App) settingsView(c echo.Context, f settingsForm, errs validate.Errors) settingsView {
+	p := currentPrincipal(c)
+	m := errs.Map()
+	// Problems with single domains (allowed_domains[2]) show under the one textarea.
+	var domainErrs []string
+	for _, e := range errs {
+		if strings.HasPrefix(e.Field, "allowed_domains") {
+			domainErrs = append(domainErrs, e.Message)
+		}
+	}
+	if len(domainErrs) > 0 {
+		m["allowed_domains"] = strings.Join(domainErrs, "; ")
+	}
+	return settingsView{Page: a.page(c, "Settings", "settings"), Form: f, Errors: m, Secrets: p.Brand.SecretsSet(),
+		Currencies: money.Currencies(), TimeZones: commonTimeZones}
+}
+
+func (a *App) settingsForm(c echo.Context) error {
+	return c.Render(http.StatusOK, "settings", a.settingsView(c, formFromBrand(currentPrincipal(c).Brand), nil))
+}
+
+func (a *App) settingsSave(c echo.Context) error {
+	p := currentPrincipal(c)
+	f := settingsForm{Name: c.FormValue("name"), Currency: c.FormValue("currency"), TimeZone: c.FormValue("time_zone"),
+		AllowedDomains: c.FormValue("allowed_domains"), AttributionWindowDays: c.FormValue("attribution_window_days"),
+		HoldDays: c.FormValue("hold_days"), PayoutMinimum: c.FormValue("payout_minimum")}
+	var errs validate.Errors
+	patch := brand.SettingsPatch{Name: &f.Name, Currency: &f.Currency, TimeZone: &f.TimeZone}
+	domains := strings.FieldsFunc(f.AllowedDomains, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' })
+	patch.AllowedDomains = &domains
+	patch.AttributionWindowDays = formInt(&errs, "attribution_window_days", f.AttributionWindowDays)
+	patch.HoldDays = formInt(&errs, "hold_days", f.HoldDays)
+	// The payout minimum is typed in the (new) currency's units, e.g. "50.00".
+	if cur, err := money.LookupCurrency(f.Currency); err == nil {
+		pm := strings.TrimSpace(f.PayoutMinimum)
+		if pm == "" {
+			pm = "0"
+		}
+		if minor, err := money.ParseMinor(pm, cur.Exponent); err != nil {
+			errs.Add("payout_minimum", "enter an amount in %s such as %s", cur.Code, money.FormatMinor(5000*pow10(cur.Exponent)/100, cur.Exponent))
+		} else {
+			patch.PayoutMinimum = &minor
+		}
+	}
+	for _, s := range []struct {
+		field string
+		dst   **string
+	}{{"shopify_webhook_secret", &patch.ShopifyWebhookSecret}, {"stripe_webhook_secret", &patch.StripeWebhookSecret}, {"stripe_secret_key", &patch.StripeSecretKey}} {
+		// Blank keeps the stored secret; the "clear" box removes it.
+		if v := strings.TrimSpace(c.FormValue(s.field)); v != "" {
+			*s.dst = &v
+		} else if c.FormValue(s.field+"_clear") == "1" {
+			empty := ""
+			*s.dst = &empty
+		}
+	}
+	if len(errs) == 0 {
+		_, err := a.brands.UpdateSettings(c.Request().Context(), brand.UserActor(p.User, c.RealIP()), p.Brand.ID, patch)
+		if ve, ok := err.(validate.Errors); ok {
+			errs = ve
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return c.Render(http.StatusUnprocessableEntity, "settings", a.settingsView(c, f, errs))
+	}
+	setFlash(c, flashOK, "Settings saved.")
+	return c.Redirect(http.StatusSeeOther, "/settings")
+}
+
+func formInt(errs *validate.Errors, field, raw string) *int {
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil {
+		errs.Add(field, "enter a whole number of days")
+		return nil
+	}
+	return &n
+}
+
+func pow10(n int) int64 {
+	p := int64(1)
+	for i := 0; i < n; i++ {
+		p *= 10
+	}
+	return p
+}
