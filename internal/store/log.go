@@ -14,7 +14,9 @@ import (
 // gormLogger sends gorm's slow-query and error reports to slog.
 type gormLogger struct{ log *slog.Logger }
 
-func newGormLogger(l *slog.Logger) logger.Interface { return gormLogger{log: l.With("component", "db")} }
+func newGormLogger(l *slog.Logger) logger.Interface {
+	return gormLogger{log: l.With("component", "db")}
+}
 
 func (g gormLogger) LogMode(logger.LogLevel) logger.Interface { return g }
 func (g gormLogger) Info(ctx context.Context, msg string, args ...any) {

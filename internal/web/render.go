@@ -32,8 +32,10 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"money": func(minor int64, currency string) string { return money.Amount{Minor: minor, Currency: currency}.String() },
-	"join":  strings.Join,
+	"money": func(minor int64, currency string) string {
+		return money.Amount{Minor: minor, Currency: currency}.String()
+	},
+	"join":     strings.Join,
 	"canWrite": func(r brand.Role) bool { return r.CanWrite() },
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {

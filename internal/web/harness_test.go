@@ -1,0 +1,168 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cloutapp/clout/internal/auth"
+	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/config"
+	"github.com/cloutapp/clout/internal/mail"
+	"github.com/cloutapp/clout/internal/secret"
+	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/web"
+	"golang.org/x/crypto/bcrypt"
+)
+
+func init() { auth.BcryptCost = bcrypt.MinCost }
+
+// testApp is a running Clout on a real database.
+type testApp struct {
+	*httptest.Server
+	DB     *store.DB
+	Brands *brand.Service
+	Outbox *mail.Outbox
+	Config *config.Config
+}
+
+const testSecret = "test-secret-0123456789abcdef0123456789"
+
+// newTestApp serves the app on db over a local listener. env adds config
+// variables (e.g. CLOUT_TRUSTED_PROXIES).
+func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
+	t.Helper()
+	vars := map[string]string{"CLOUT_SECRET": testSecret, "CLOUT_DATA_DIR": t.TempDir()}
+	for i := 0; i+1 < len(env); i += 2 {
+		vars[env[i]] = env[i+1]
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	vars["CLOUT_BASE_URL"] = "http://" + srv.Listener.Addr().String()
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	outbox := mail.NewOutbox(db, log)
+	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, cfg.BaseURL, log)
+	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Sessions: auth.NewSessions(db, cfg.Secret), Outbox: outbox, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = app.Handler()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &testApp{Server: srv, DB: db, Brands: brands, Outbox: outbox, Config: cfg}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+// createBrand makes a brand with an owner and an API key through the service.
+func (a *testApp) createBrand(t testing.TB, name, email string) *brand.Created {
+	t.Helper()
+	c, err := a.Brands.CreateBrand(context.Background(), brand.NewBrand{Name: name, OwnerEmail: email,
+		Password: "correct horse battery", Currency: "USD", WithAPIKey: true}, brand.Actor{Type: "cli", Label: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// browser is an HTTP client with cookies that does not follow redirects.
+type browser struct {
+	t      testing.TB
+	app    *testApp
+	client *http.Client
+}
+
+func (a *testApp) browser(t testing.TB) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, app: a, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// get fetches a page and returns status, body.
+func (b *browser) get(path string) (int, string) {
+	b.t.Helper()
+	resp, err := b.client.Get(b.app.URL + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// csrf loads a page and returns the CSRF token in its first form.
+func (b *browser) csrf(path string) string {
+	b.t.Helper()
+	_, body := b.get(path)
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		b.t.Fatalf("no CSRF token on %s", path)
+	}
+	return m[1]
+}
+
+// post submits a form (with the CSRF token of the page at from, unless
+// from is empty) and returns the response.
+func (b *browser) post(from, path string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	if from != "" {
+		form.Set("_csrf", b.csrf(from))
+	}
+	resp, err := b.client.PostForm(b.app.URL+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// login logs in and fails the test unless it succeeds.
+func (b *browser) login(email, password string) {
+	b.t.Helper()
+	resp, body := b.post("/login", "/login", url.Values{"email": {email}, "password": {password}})
+	if resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("login as %s: status %d: %s", email, resp.StatusCode, body)
+	}
+}
+
+// api calls the JSON API with a bearer key.
+func (a *testApp) api(t testing.TB, method, path, key, body string) (int, string) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, a.URL+path, r)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
