@@ -139,6 +139,9 @@ func Err(err error) error {
 
 // IsUniqueViolation reports whether err is a unique-constraint failure.
 func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		return pg.Code == "23505"

@@ -67,7 +67,10 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // createBrand makes a brand with an owner and an API key through the service.
 func (a *testApp) createBrand(t testing.TB, name, email string) *brand.Created {

@@ -99,8 +99,10 @@ func staticHandler() echo.HandlerFunc {
 	}
 	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
 	return func(c echo.Context) error {
-		if strings.HasSuffix(c.Request().URL.Path, "/") {
-			return echo.ErrNotFound // no directory listings
+		// Files only: no directory listings or directory redirects.
+		st, err := fs.Stat(sub, strings.TrimPrefix(path.Clean(c.Param("*")), "/"))
+		if err != nil || st.IsDir() {
+			return echo.ErrNotFound
 		}
 		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(c.Response(), c.Request())

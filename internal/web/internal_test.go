@@ -1,0 +1,88 @@
+package web
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/cloutapp/clout/internal/config"
+	"github.com/labstack/echo/v4"
+)
+
+func testConfig(t *testing.T, env map[string]string) *config.Config {
+	t.Helper()
+	env["CLOUT_SECRET"] = "internal-test-secret-0123456789abcdef"
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestPanicRecoveredInto500Page(t *testing.T) {
+	app, err := New(Deps{Config: testConfig(t, map[string]string{}), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := app.Handler()
+	e.GET("/boom", func(echo.Context) error { panic("kaboom") })
+	e.GET("/api/v1/boom", func(echo.Context) error { panic("kaboom") })
+
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))
+	if rec.Code != 500 || !strings.Contains(rec.Body.String(), "Something went wrong") || strings.Contains(rec.Body.String(), "kaboom") {
+		t.Fatalf("page panic: %d %s", rec.Code, rec.Body.String())
+	}
+	if !strings.Contains(rec.Body.String(), rec.Header().Get(echo.HeaderXRequestID)) {
+		t.Fatal("500 page does not show the request id as a reference")
+	}
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/boom", nil))
+	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"code":"internal"`) {
+		t.Fatalf("API panic: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+func TestClientIPFromTrustedProxiesOnly(t *testing.T) {
+	cases := []struct {
+		name, proxies, peer, xff, want string
+	}{
+		{"no proxies configured: header ignored", "", "203.0.113.9:5000", "198.51.100.1", "203.0.113.9"},
+		{"trusted proxy: header used", "10.0.0.0/8", "10.1.2.3:5000", "198.51.100.1", "198.51.100.1"},
+		{"untrusted peer: header ignored", "10.0.0.0/8", "203.0.113.9:5000", "198.51.100.1", "203.0.113.9"},
+		{"loopback not trusted unless listed", "10.0.0.0/8", "127.0.0.1:5000", "198.51.100.1", "127.0.0.1"},
+		{"spoofed hops before the proxy are skipped", "10.0.0.5", "10.0.0.5:5000", "1.1.1.1, 198.51.100.1", "198.51.100.1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{}
+			if tc.proxies != "" {
+				env["CLOUT_TRUSTED_PROXIES"] = tc.proxies
+			}
+			cfg := testConfig(t, env)
+			e := echo.New()
+			e.IPExtractor = ipExtractor(cfg.Proxies())
+			var got string
+			e.GET("/", func(c echo.Context) error { got = c.RealIP(); return c.NoContent(http.StatusOK) })
+			req := httptest.NewRequest("GET", "/", nil)
+			req.RemoteAddr = tc.peer
+			req.Header.Set("X-Forwarded-For", tc.xff)
+			e.ServeHTTP(httptest.NewRecorder(), req)
+			if got != tc.want {
+				t.Fatalf("client IP = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{"": "/dashboard", "/team": "/team", "//evil.test": "/dashboard",
+		"https://evil.test": "/dashboard", "/\\evil.test": "/dashboard"} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
