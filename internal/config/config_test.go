@@ -1,0 +1,87 @@
+package config
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func load(env map[string]string) (*Config, error) {
+	return Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := load(map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || c.DataDir != "./data" || !c.UsesSQLite() || c.SecureCookies() {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	cases := map[string]map[string]string{
+		"CLOUT_ADDR":             {"CLOUT_ADDR": "8080"},
+		"CLOUT_BASE_URL":         {"CLOUT_BASE_URL": "ftp://example.com"},
+		"DATABASE_URL":           {"DATABASE_URL": "mysql://root@localhost/clout"},
+		"CLOUT_TRUSTED_PROXIES":  {"CLOUT_TRUSTED_PROXIES": "10.0.0.0/8,banana"},
+		"CLOUT_SECRET":           {"CLOUT_SECRET": "short"},
+		"CLOUT_ENV":              {"CLOUT_ENV": "staging"},
+		"CLOUT_SHUTDOWN_TIMEOUT": {"CLOUT_SHUTDOWN_TIMEOUT": "soon"},
+		"CLOUT_LOG_LEVEL":        {"CLOUT_LOG_LEVEL": "loud"},
+		"CLOUT_STRIPE_API_BASE":  {"CLOUT_STRIPE_API_BASE": "localhost:12111"},
+	}
+	for name, env := range cases {
+		_, err := load(env)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v, want one naming %s", name, err, name)
+		}
+	}
+	if _, err := load(map[string]string{"CLOUT_ENV": "production"}); err == nil || !strings.Contains(err.Error(), "CLOUT_SECRET") {
+		t.Errorf("production without secret: %v", err)
+	}
+}
+
+func TestParsesGoodValues(t *testing.T) {
+	c, err := load(map[string]string{"CLOUT_BASE_URL": "https://go.example.com/", "CLOUT_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7",
+		"DATABASE_URL": "postgres://u:hunter2@db/clout", "CLOUT_STRIPE_API_BASE": "http://localhost:12111"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL != "https://go.example.com" || !c.SecureCookies() || len(c.Proxies()) != 2 || c.UsesSQLite() {
+		t.Fatalf("parsed: %+v", c)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("cfg", "config", c)
+	if strings.Contains(buf.String(), "hunter2") {
+		t.Fatalf("password logged: %s", buf.String())
+	}
+}
+
+func TestEnsureSecretGeneratesOnceAndKeepsIt(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := load(map[string]string{"CLOUT_DATA_DIR": dir})
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	if err := c.EnsureSecret(log); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Secret) < MinSecretLen || !strings.Contains(buf.String(), "generated") {
+		t.Fatalf("secret %q, log %s", c.Secret, buf.String())
+	}
+	st, err := os.Stat(filepath.Join(dir, "secret"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v %v", st, err)
+	}
+	c2, _ := load(map[string]string{"CLOUT_DATA_DIR": dir})
+	if err := c2.EnsureSecret(log); err != nil || c2.Secret != c.Secret {
+		t.Fatalf("second start: %q vs %q (%v)", c2.Secret, c.Secret, err)
+	}
+	if strings.Contains(buf.String(), c.Secret) {
+		t.Fatal("the secret itself was logged")
+	}
+}
