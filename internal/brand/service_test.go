@@ -1,0 +1,220 @@
+package brand_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloutapp/clout/internal/auth"
+	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/mail"
+	"github.com/cloutapp/clout/internal/secret"
+	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/testutil"
+	"github.com/cloutapp/clout/internal/validate"
+	"golang.org/x/crypto/bcrypt"
+)
+
+func init() { auth.BcryptCost = bcrypt.MinCost }
+
+func newService(db *store.DB) *brand.Service {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return brand.NewService(db, secret.NewBox(strings.Repeat("s", 32)), mail.NewOutbox(db, log), "http://clout.test", log)
+}
+
+func create(t *testing.T, s *brand.Service, name, email string) *brand.Created {
+	t.Helper()
+	c, err := s.CreateBrand(context.Background(), brand.NewBrand{Name: name, OwnerEmail: email, Password: "correct horse battery", Currency: "usd", WithAPIKey: true}, brand.Actor{Type: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCreateBrandValidatesEverything(t *testing.T) {
+	s := newService(testutil.SQLite(t))
+	_, err := s.CreateBrand(context.Background(), brand.NewBrand{Name: "", OwnerEmail: "x@", Password: "aaaaaaaaaaaa", Currency: "ABC", TimeZone: "Nowhere/City"}, brand.Actor{})
+	var ve validate.Errors
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v", err)
+	}
+	fields := ve.Map()
+	for _, f := range []string{"name", "email", "password", "currency", "time_zone"} {
+		if fields[f] == "" {
+			t.Errorf("no error for %s in %v", f, ve)
+		}
+	}
+}
+
+func TestCreateBrandDefaultsAndUniqueSlug(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		s := newService(db)
+		a := create(t, s, "Glow & Co.", "a@glow.test")
+		b := create(t, s, "Glow & Co.", "b@glow.test")
+		if a.Brand.Slug != "glow-co" || b.Brand.Slug == a.Brand.Slug || !strings.HasPrefix(b.Brand.Slug, "glow-co-") {
+			t.Fatalf("slugs %q, %q", a.Brand.Slug, b.Brand.Slug)
+		}
+		if a.Brand.Currency != "USD" || a.Brand.AttributionWindowDays != 30 || a.Brand.HoldDays != 30 || a.Brand.TimeZone != "UTC" {
+			t.Fatalf("defaults: %+v", a.Brand)
+		}
+		k, err := s.AuthenticateKey(context.Background(), a.APIKey)
+		if err != nil || k.BrandID != a.Brand.ID {
+			t.Fatalf("key: %+v %v", k, err)
+		}
+		var hash string
+		db.Raw("SELECT key_hash FROM api_keys WHERE id = ?", k.ID).Scan(&hash)
+		if hash == "" || strings.Contains(hash, a.APIKey) || hash != auth.HashToken(a.APIKey) {
+			t.Fatal("the key is not stored as its hash")
+		}
+	})
+}
+
+func TestInviteIsSingleUseEvenUnderRace(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		s := newService(db)
+		c := create(t, s, "Acme", "owner@acme.test")
+		ctx := context.Background()
+		_, link, err := s.Invite(ctx, brand.UserActor(c.Owner, ""), brand.Owner, c.Brand.ID, "new@acme.test", brand.Admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := link[strings.LastIndex(link, "/")+1:]
+		// Two other users race to accept the same link; exactly one wins.
+		u1 := create(t, s, "One", "one@one.test").Owner
+		u2 := create(t, s, "Two", "two@two.test").Owner
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, u := range []*brand.User{u1, u2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, errs[i] = s.AcceptInvite(ctx, token, u.ID, "", "")
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else if !errors.Is(err, brand.ErrInviteInvalid) {
+				t.Errorf("loser's error: %v", err)
+			}
+		}
+		members, _ := s.Members(ctx, c.Brand.ID)
+		if ok != 1 || len(members) != 2 {
+			t.Fatalf("%d acceptances, %d members; want 1 and 2", ok, len(members))
+		}
+	})
+}
+
+func TestInviteRules(t *testing.T) {
+	s := newService(testutil.SQLite(t))
+	ctx := context.Background()
+	c := create(t, s, "Acme", "owner@acme.test")
+	owner := brand.UserActor(c.Owner, "")
+	if _, _, err := s.Invite(ctx, owner, brand.Admin, c.Brand.ID, "x@acme.test", brand.Owner); !errors.Is(err, brand.ErrForbidden) {
+		t.Fatalf("admin invites an owner: %v", err)
+	}
+	if _, _, err := s.Invite(ctx, owner, brand.Analyst, c.Brand.ID, "x@acme.test", brand.Analyst); !errors.Is(err, brand.ErrForbidden) {
+		t.Fatalf("analyst invites: %v", err)
+	}
+	if _, _, err := s.Invite(ctx, owner, brand.Owner, c.Brand.ID, "owner@acme.test", brand.Admin); err == nil || !strings.Contains(err.Error(), "already on the team") {
+		t.Fatalf("inviting a member: %v", err)
+	}
+	inv, link, err := s.Invite(ctx, owner, brand.Owner, c.Brand.ID, "late@acme.test", brand.Analyst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := link[strings.LastIndex(link, "/")+1:]
+	// Expired invites do not work.
+	s.RevokeInvite(ctx, owner, c.Brand.ID, inv.ID)
+	if _, _, err := s.InviteByToken(ctx, token); !errors.Is(err, brand.ErrInviteInvalid) {
+		t.Fatalf("revoked invite: %v", err)
+	}
+	inv2, link2, _ := newInviteExpired(t, s, owner, c.Brand.ID)
+	_ = inv2
+	if _, _, err := s.AcceptInvite(ctx, link2, "", "Late", "correct horse battery"); !errors.Is(err, brand.ErrInviteInvalid) {
+		t.Fatalf("expired invite: %v", err)
+	}
+}
+
+// newInviteExpired makes an invite and moves its expiry into the past.
+func newInviteExpired(t *testing.T, s *brand.Service, actor brand.Actor, brandID string) (*brand.Invite, string, error) {
+	t.Helper()
+	inv, link, err := s.Invite(context.Background(), actor, brand.Owner, brandID, "expired@acme.test", brand.Analyst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ExpireInviteForTest(inv.ID, time.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	return inv, link[strings.LastIndex(link, "/")+1:], nil
+}
+
+func TestSettingsAuditRecordsChangesNotSecrets(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		s := newService(db)
+		c := create(t, s, "Acme", "owner@acme.test")
+		ctx := context.Background()
+		name, key := "Acme Two", "sk_live_supersecret"
+		if _, err := s.UpdateSettings(ctx, brand.UserActor(c.Owner, "198.51.100.7"), c.Brand.ID, brand.SettingsPatch{Name: &name, StripeSecretKey: &key}); err != nil {
+			t.Fatal(err)
+		}
+		// A patch that changes nothing records nothing.
+		if _, err := s.UpdateSettings(ctx, brand.UserActor(c.Owner, ""), c.Brand.ID, brand.SettingsPatch{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+		es, _ := s.AuditLog(ctx, c.Brand.ID, 10, 0)
+		var updates []brand.AuditEntry
+		for _, e := range es {
+			if e.Action == "brand.settings_updated" {
+				updates = append(updates, e)
+			}
+		}
+		if len(updates) != 1 {
+			t.Fatalf("%d settings audit entries, want 1", len(updates))
+		}
+		e := updates[0]
+		if e.ActorLabel != "owner@acme.test" || e.IP != "198.51.100.7" || e.Details["stripe_secret_key"] != "set" {
+			t.Fatalf("audit entry: %+v", e)
+		}
+		if ch, _ := e.Details["name"].(map[string]any); ch["from"] != "Acme" || ch["to"] != "Acme Two" {
+			t.Fatalf("name change: %+v", e.Details)
+		}
+		var raw string
+		db.Raw("SELECT details FROM audit_log WHERE id = ?", e.ID).Scan(&raw)
+		if strings.Contains(raw, "supersecret") {
+			t.Fatal("secret in the audit log")
+		}
+		// Another brand's id finds nothing.
+		other := create(t, s, "Other", "o@other.test")
+		if _, err := s.APIKey(ctx, c.Brand.ID, mustFirstKey(t, s, other.Brand.ID)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("foreign key lookup: %v", err)
+		}
+	})
+}
+
+func mustFirstKey(t *testing.T, s *brand.Service, brandID string) string {
+	ks, err := s.APIKeys(context.Background(), brandID)
+	if err != nil || len(ks) == 0 {
+		t.Fatal("no keys")
+	}
+	return ks[0].ID
+}
+
+func TestNormalizeDomains(t *testing.T) {
+	got, errs := brand.NormalizeDomains([]string{" Shop.Example.COM ", "example.com.", "shop.example.com", ""})
+	if len(errs) != 0 || strings.Join(got, ",") != "shop.example.com,example.com" {
+		t.Fatalf("got %v %v", got, errs)
+	}
+	for _, bad := range []string{"https://x.com", "x.com/path", "-bad.com", "10.0.0.1", "nodot", "a..b", "ex ample.com", "user@x.com"} {
+		if _, errs := brand.NormalizeDomains([]string{bad}); len(errs) == 0 {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
