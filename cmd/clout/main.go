@@ -24,6 +24,7 @@ import (
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/stripeapi"
 	"github.com/cloutapp/clout/internal/web"
 )
 
@@ -156,7 +157,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	outbox := mail.NewOutbox(db, log)
-	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, cfg.BaseURL, log)
+	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log, brandOptions(cfg))
 	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Sessions: auth.NewSessions(db, cfg.Secret), Outbox: outbox, Log: log})
 	if err != nil {
 		return err
@@ -167,6 +168,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	log.Info("clout is ready", "url", cfg.BaseURL)
 	return web.Serve(ctx, ln, app.Handler(), cfg.ShutdownTimeout, log)
+}
+
+func brandOptions(cfg *config.Config) brand.Options {
+	return brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase}}
 }
 
 func brandCreate(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) (int, error) {
@@ -201,7 +206,7 @@ func brandCreate(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 		return 1, err
 	}
 	defer db.Close()
-	brands := brand.NewService(db, secret.NewBox(cfg.Secret), mail.NewOutbox(db, log), cfg.BaseURL, log)
+	brands := brand.NewService(db, secret.NewBox(cfg.Secret), mail.NewOutbox(db, log), log, brandOptions(cfg))
 	created, err := brands.CreateBrand(ctx, brand.NewBrand{Name: *name, OwnerName: *ownerName, OwnerEmail: *email,
 		Password: *password, Currency: *currency, TimeZone: *tz, WithAPIKey: true}, brand.Actor{Type: "cli", Label: "clout brand create"})
 	if err != nil {

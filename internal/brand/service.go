@@ -14,6 +14,7 @@ import (
 	"github.com/cloutapp/clout/internal/money"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/stripeapi"
 	"github.com/cloutapp/clout/internal/validate"
 	"gorm.io/gorm"
 )
@@ -24,13 +25,22 @@ type Service struct {
 	box     *secret.Box
 	outbox  *mail.Outbox
 	baseURL string
+	stripe  stripeapi.Factory
 	log     *slog.Logger
 	now     func() time.Time
 }
 
+// Options configure the service.
+type Options struct {
+	// BaseURL is the public base of links in emails (CLOUT_BASE_URL).
+	BaseURL string
+	// Stripe makes clients for brands' Stripe keys (CLOUT_STRIPE_API_BASE).
+	Stripe stripeapi.Factory
+}
+
 // NewService wires the brand service.
-func NewService(db *store.DB, box *secret.Box, outbox *mail.Outbox, baseURL string, log *slog.Logger) *Service {
-	return &Service{db: db, box: box, outbox: outbox, baseURL: baseURL, log: log, now: store.Now}
+func NewService(db *store.DB, box *secret.Box, outbox *mail.Outbox, log *slog.Logger, o Options) *Service {
+	return &Service{db: db, box: box, outbox: outbox, baseURL: o.BaseURL, stripe: o.Stripe, log: log, now: store.Now}
 }
 
 // NewBrand is what sign-up and `clout brand create` ask for.

@@ -15,6 +15,7 @@ import (
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/stripeapi"
 	"github.com/cloutapp/clout/internal/testutil"
 	"github.com/cloutapp/clout/internal/validate"
 	"golang.org/x/crypto/bcrypt"
@@ -22,9 +23,13 @@ import (
 
 func init() { auth.BcryptCost = bcrypt.MinCost }
 
-func newService(db *store.DB) *brand.Service {
+// newService sends Stripe calls to a closed port: no test here reaches
+// Stripe itself. newServiceWithStripe names stripe-mock instead.
+func newService(db *store.DB) *brand.Service { return newServiceWithStripe(db, "http://127.0.0.1:1") }
+
+func newServiceWithStripe(db *store.DB, stripeBase string) *brand.Service {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return brand.NewService(db, secret.NewBox(strings.Repeat("s", 32)), mail.NewOutbox(db, log), "http://clout.test", log)
+	return brand.NewService(db, secret.NewBox(strings.Repeat("s", 32)), mail.NewOutbox(db, log), log, brand.Options{BaseURL: "http://clout.test", Stripe: stripeapi.Factory{Base: stripeBase}})
 }
 
 func create(t *testing.T, s *brand.Service, name, email string) *brand.Created {
@@ -158,10 +163,10 @@ func newInviteExpired(t *testing.T, s *brand.Service, actor brand.Actor, brandID
 
 func TestSettingsAuditRecordsChangesNotSecrets(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
-		s := newService(db)
+		s := newServiceWithStripe(db, testutil.StripeMock(t))
 		c := create(t, s, "Acme", "owner@acme.test")
 		ctx := context.Background()
-		name, key := "Acme Two", "sk_live_supersecret"
+		name, key := "Acme Two", "sk_test_supersecret"
 		if _, err := s.UpdateSettings(ctx, brand.UserActor(c.Owner, "198.51.100.7"), c.Brand.ID, brand.SettingsPatch{Name: &name, StripeSecretKey: &key}); err != nil {
 			t.Fatal(err)
 		}
@@ -205,6 +210,42 @@ func mustFirstKey(t *testing.T, s *brand.Service, brandID string) string {
 		t.Fatal("no keys")
 	}
 	return ks[0].ID
+}
+
+// A Stripe key is tried against Stripe (stripe-mock) before it is saved.
+func TestStripeKeyCheckedBeforeSaving(t *testing.T) {
+	db := testutil.SQLite(t)
+	s := newServiceWithStripe(db, testutil.StripeMock(t))
+	c := create(t, s, "Acme", "owner@acme.test")
+	ctx := context.Background()
+	actor := brand.UserActor(c.Owner, "")
+	// stripe-mock refuses keys that are not test-mode secret keys, as Stripe refuses bad keys.
+	bad, name := "sk_live_not_a_real_key", "Renamed"
+	_, err := s.UpdateSettings(ctx, actor, c.Brand.ID, brand.SettingsPatch{Name: &name, StripeSecretKey: &bad})
+	var ve validate.Errors
+	if !errors.As(err, &ve) || !strings.Contains(ve.Map()["stripe_secret_key"], "Stripe rejected this key") {
+		t.Fatalf("rejected key: err = %v", err)
+	}
+	if b, _ := s.Get(ctx, c.Brand.ID); b.StripeSecretKey != "" || b.Name != "Acme" {
+		t.Fatalf("a rejected key changed the brand: %+v", b)
+	}
+	good := "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+	if _, err := s.UpdateSettings(ctx, actor, c.Brand.ID, brand.SettingsPatch{StripeSecretKey: &good}); err != nil {
+		t.Fatalf("good key: %v", err)
+	}
+	if sec, _ := s.Secrets(ctx, c.Brand.ID); sec.StripeSecretKey != good {
+		t.Fatal("good key not saved")
+	}
+	// Stripe out of reach: a clear error, and nothing saved.
+	down := newService(db)
+	other := "sk_test_other"
+	_, err = down.UpdateSettings(ctx, actor, c.Brand.ID, brand.SettingsPatch{StripeSecretKey: &other})
+	if !errors.As(err, &ve) || !strings.Contains(ve.Map()["stripe_secret_key"], "could not reach Stripe") {
+		t.Fatalf("unreachable: err = %v", err)
+	}
+	if sec, _ := s.Secrets(ctx, c.Brand.ID); sec.StripeSecretKey != good {
+		t.Fatal("key changed while Stripe was unreachable")
+	}
 }
 
 func TestNormalizeDomains(t *testing.T) {

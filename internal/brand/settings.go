@@ -2,12 +2,14 @@ package brand
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
 
 	"github.com/cloutapp/clout/internal/money"
 	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/stripeapi"
 	"github.com/cloutapp/clout/internal/validate"
 	"gorm.io/gorm"
 )
@@ -37,7 +39,12 @@ const (
 // UpdateSettings validates and applies a patch, and records what changed in
 // the audit log (secret values are never recorded). Nothing changes when any
 // field is invalid.
+//
+// A new Stripe secret key is first tried against Stripe (outside the
+// transaction, so no lock is held during the call); a key Stripe refuses is
+// not saved.
 func (s *Service) UpdateSettings(ctx context.Context, actor Actor, brandID string, p SettingsPatch) (*Brand, error) {
+	stripeErrs := s.checkStripeKey(ctx, p.StripeSecretKey)
 	var out *Brand
 	err := s.db.WithTx(ctx, func(tx *gorm.DB) error {
 		var b Brand
@@ -45,6 +52,11 @@ func (s *Service) UpdateSettings(ctx context.Context, actor Actor, brandID strin
 			return store.Err(err)
 		}
 		changes, err := s.apply(&b, p)
+		if ve, ok := err.(validate.Errors); ok || err == nil {
+			if all := append(ve, stripeErrs...); len(all) > 0 {
+				return all
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -168,6 +180,31 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, error) {
 		return nil, err
 	}
 	return changes, nil
+}
+
+// checkStripeKey asks Stripe whether a new secret key works.
+func (s *Service) checkStripeKey(ctx context.Context, key *string) validate.Errors {
+	if key == nil {
+		return nil
+	}
+	v := strings.TrimSpace(*key)
+	if v == "" || !(strings.HasPrefix(v, "sk_") || strings.HasPrefix(v, "rk_")) || strings.ContainsAny(v, " \t\r\n") {
+		return nil // cleared, or refused by apply with a better message
+	}
+	if _, err := s.stripe.CheckKey(ctx, v); err != nil {
+		s.log.InfoContext(ctx, "stripe key check failed", "err", err)
+		var errs validate.Errors
+		switch {
+		case errors.Is(err, stripeapi.ErrKeyRejected):
+			errs.Add("stripe_secret_key", "Stripe rejected this key; copy the secret key from the Stripe dashboard (Developers → API keys)")
+		case errors.Is(err, stripeapi.ErrUnreachable):
+			errs.Add("stripe_secret_key", "could not reach Stripe to check this key; nothing was saved, try again")
+		default:
+			errs.Add("stripe_secret_key", "Stripe did not accept this key: %v", err)
+		}
+		return errs
+	}
+	return nil
 }
 
 // NormalizeDomains lower-cases, trims and de-duplicates domain names and

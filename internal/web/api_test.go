@@ -129,6 +129,7 @@ func TestAPITenantIsolation(t *testing.T) {
 }
 
 func TestAPIBrandPatch(t *testing.T) {
+	needStripe(t)
 	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newTestApp(t, db)
 		c := a.createBrand(t, "Acme", "owner@acme.test")
@@ -171,6 +172,14 @@ func TestAPIBrandPatch(t *testing.T) {
 		_, body = a.api(t, "GET", "/api/v1/audit-log", c.APIKey, "")
 		if !strings.Contains(body, "brand.settings_updated") || !strings.Contains(body, `"stripe_secret_key":"set"`) || strings.Contains(body, "sk_test_123") {
 			t.Fatalf("audit log: %s", body)
+		}
+		// A key Stripe (stripe-mock) refuses is a 422 on that field, and the stored key stays.
+		status, body = a.api(t, "PATCH", "/api/v1/brand", c.APIKey, `{"stripe_secret_key": "sk_live_refused"}`)
+		if e := decodeErr(t, body); status != 422 || len(e.Error.Fields) != 1 || e.Error.Fields[0].Field != "stripe_secret_key" || !strings.Contains(e.Error.Message, "Stripe rejected") {
+			t.Fatalf("refused key: %d %s", status, body)
+		}
+		if sec, _ := a.Brands.Secrets(context.Background(), c.Brand.ID); sec.StripeSecretKey != "sk_test_123" {
+			t.Fatal("a refused key replaced the stored one")
 		}
 		// Clearing a secret.
 		if status, body := a.api(t, "PATCH", "/api/v1/brand", c.APIKey, `{"stripe_secret_key": ""}`); status != 200 || !strings.Contains(body, `"stripe_secret_key":false`) {

@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,11 +19,41 @@ import (
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/testutil"
+	"github.com/cloutapp/clout/internal/stripeapi"
 	"github.com/cloutapp/clout/internal/web"
 	"golang.org/x/crypto/bcrypt"
 )
 
-func init() { auth.BcryptCost = bcrypt.MinCost }
+// stripeMock is the base URL of the stripe-mock this package's tests share;
+// stripeMockErr says why there is none.
+var (
+	stripeMock    string
+	stripeMockErr error
+)
+
+func TestMain(m *testing.M) {
+	auth.BcryptCost = bcrypt.MinCost
+	var stop func()
+	stripeMock, stop, stripeMockErr = testutil.StartStripeMock()
+	code := m.Run()
+	if stop != nil {
+		stop()
+	}
+	os.Exit(code)
+}
+
+// needStripe returns stripe-mock's URL, or skips (fails under CI) without it.
+func needStripe(t testing.TB) string {
+	t.Helper()
+	if stripeMock == "" {
+		testutil.SkipWithoutStripeMock(t, stripeMockErr)
+	}
+	return stripeMock
+}
+
+// noStripe is a closed port: without stripe-mock, no test reaches the internet.
+const noStripe = "http://127.0.0.1:1"
 
 // testApp is a running Clout on a real database.
 type testApp struct {
@@ -39,7 +70,10 @@ const testSecret = "test-secret-0123456789abcdef0123456789"
 // variables (e.g. CLOUT_TRUSTED_PROXIES).
 func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	t.Helper()
-	vars := map[string]string{"CLOUT_SECRET": testSecret, "CLOUT_DATA_DIR": t.TempDir()}
+	vars := map[string]string{"CLOUT_SECRET": testSecret, "CLOUT_DATA_DIR": t.TempDir(), "CLOUT_STRIPE_API_BASE": noStripe}
+	if stripeMock != "" {
+		vars["CLOUT_STRIPE_API_BASE"] = stripeMock
+	}
 	for i := 0; i+1 < len(env); i += 2 {
 		vars[env[i]] = env[i+1]
 	}
@@ -54,7 +88,7 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	outbox := mail.NewOutbox(db, log)
-	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, cfg.BaseURL, log)
+	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log, brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase}})
 	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Sessions: auth.NewSessions(db, cfg.Secret), Outbox: outbox, Log: log})
 	if err != nil {
 		t.Fatal(err)

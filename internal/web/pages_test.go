@@ -98,6 +98,7 @@ func TestFormsNeedCSRFToken(t *testing.T) {
 }
 
 func TestSettingsPage(t *testing.T) {
+	needStripe(t)
 	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newTestApp(t, db)
 		c := a.createBrand(t, "Acme", "owner@acme.test")
