@@ -19,8 +19,8 @@ import (
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
-	"github.com/cloutapp/clout/internal/testutil"
 	"github.com/cloutapp/clout/internal/stripeapi"
+	"github.com/cloutapp/clout/internal/testutil"
 	"github.com/cloutapp/clout/internal/web"
 	"golang.org/x/crypto/bcrypt"
 )
