@@ -13,7 +13,7 @@ import (
 // describes no route that does not exist.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	var doc struct {
-		OpenAPI string                               `json:"openapi"`
+		OpenAPI string                                `json:"openapi"`
 		Paths   map[string]map[string]json.RawMessage `json:"paths"`
 	}
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
