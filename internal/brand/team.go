@@ -40,22 +40,24 @@ func (s *Service) User(ctx context.Context, id string) (*User, error) {
 	return &u, nil
 }
 
+// members queries a brand's team with each member's email and name.
+func (s *Service) members(ctx context.Context, brandID string) *gorm.DB {
+	return s.db.WithContext(ctx).Table("memberships m").
+		Select("m.id, m.brand_id, m.user_id, m.role, m.created_at, u.email, u.name").
+		Joins("JOIN users u ON u.id = m.user_id").Where("m.brand_id = ?", brandID)
+}
+
 // Members lists a brand's team.
 func (s *Service) Members(ctx context.Context, brandID string) ([]Member, error) {
 	var out []Member
-	err := s.db.WithContext(ctx).Table("memberships m").
-		Select("m.id, m.brand_id, m.user_id, m.role, m.created_at, u.email, u.name").
-		Joins("JOIN users u ON u.id = m.user_id").Where("m.brand_id = ?", brandID).
-		Order("m.created_at, m.id").Scan(&out).Error
+	err := s.members(ctx, brandID).Order("m.created_at, m.id").Scan(&out).Error
 	return out, err
 }
 
 // Member returns one member of a brand by membership id.
 func (s *Service) Member(ctx context.Context, brandID, id string) (*Member, error) {
 	var out []Member
-	err := s.db.WithContext(ctx).Table("memberships m").
-		Select("m.id, m.brand_id, m.user_id, m.role, m.created_at, u.email, u.name").
-		Joins("JOIN users u ON u.id = m.user_id").Where("m.brand_id = ? AND m.id = ?", brandID, id).Scan(&out).Error
+	err := s.members(ctx, brandID).Where("m.id = ?", id).Scan(&out).Error
 	if err != nil {
 		return nil, err
 	}
