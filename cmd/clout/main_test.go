@@ -214,6 +214,16 @@ func apiCall(t *testing.T, method, url, key, body string) (int, string) {
 func TestBrandCreateWhileServing(t *testing.T) {
 	eachDBEnv(t, func(t *testing.T, env []string) {
 		s := startServer(t, env)
+		// A fresh install sends visitors to the sign-up page.
+		resp, err := http.Get(s.url + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Request.URL.Path != "/signup" || !strings.Contains(string(page), `<form method="post" action="/signup"`) {
+			t.Fatalf("GET / on a fresh install: %d at %s", resp.StatusCode, resp.Request.URL.Path)
+		}
 		cmd := exec.Command(binary, "brand", "create", "--name", "Acme", "--owner-email", "owner@acme.test",
 			"--password", "correct horse battery", "--currency", "JPY")
 		cmd.Env = append(os.Environ(), env...)
