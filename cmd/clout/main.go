@@ -156,7 +156,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	outbox := mail.NewOutbox(db, log)
+	outbox := mail.NewOutbox(db, log, cfg.Env == "development")
 	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log, brandOptions(cfg))
 	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Sessions: auth.NewSessions(db, cfg.Secret), Outbox: outbox, Log: log})
 	if err != nil {
@@ -206,7 +206,7 @@ func brandCreate(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 		return 1, err
 	}
 	defer db.Close()
-	brands := brand.NewService(db, secret.NewBox(cfg.Secret), mail.NewOutbox(db, log), log, brandOptions(cfg))
+	brands := brand.NewService(db, secret.NewBox(cfg.Secret), mail.NewOutbox(db, log, false), log, brandOptions(cfg))
 	created, err := brands.CreateBrand(ctx, brand.NewBrand{Name: *name, OwnerName: *ownerName, OwnerEmail: *email,
 		Password: *password, Currency: *currency, TimeZone: *tz, WithAPIKey: true}, brand.Actor{Type: "cli", Label: "clout brand create"})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/store"
@@ -54,8 +53,8 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	})
 }
 
-// ResetPassword uses a reset token once and sets a new password. The caller
-// then ends the user's sessions.
+// ResetPassword uses a reset token once, sets a new password, and in the same
+// transaction ends the user's sessions and other pending reset links.
 func (s *Service) ResetPassword(ctx context.Context, token, password string) (*User, error) {
 	var u User
 	err := s.db.WithTx(ctx, func(tx *gorm.DB) error {
@@ -68,7 +67,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*U
 			return store.Err(err)
 		}
 		if err := auth.CheckPasswordStrength(password, u.Email); err != nil {
-			return validate.Errors{{Field: "password", Message: strings.TrimPrefix(err.Error(), "weak password: ")}}
+			return passwordError(err)
 		}
 		hash, err := auth.HashPassword(password)
 		if err != nil {
@@ -80,6 +79,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*U
 		}
 		if res.RowsAffected != 1 {
 			return ErrResetInvalid
+		}
+		// Every other pending link of this user dies too, and so does every
+		// session: with the old password, whoever held them is out.
+		if err := tx.Model(&PasswordReset{}).Where("user_id = ? AND used_at IS NULL", u.ID).Update("used_at", now).Error; err != nil {
+			return err
+		}
+		if err := tx.Table("sessions").Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
+			return err
 		}
 		u.PasswordHash, u.UpdatedAt = hash, now
 		if err := tx.Model(&u).Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error; err != nil {

@@ -18,10 +18,10 @@ const KeyPrefix = "clout_"
 // ErrBadKey means a missing, unknown or revoked API key.
 var ErrBadKey = errors.New("invalid or revoked API key")
 
-func (s *Service) newAPIKey(brandID, name string, createdBy *string) (*APIKey, string, error) {
+func (s *Service) newAPIKey(brandID, name string, createdBy *string) (*APIKey, string) {
 	plain := KeyPrefix + store.RandomString(40)
 	return &APIKey{ID: store.NewID("key"), BrandID: brandID, Name: name, Prefix: plain[:len(KeyPrefix)+6],
-		KeyHash: auth.HashToken(plain), CreatedBy: createdBy, CreatedAt: s.now()}, plain, nil
+		KeyHash: auth.HashToken(plain), CreatedBy: createdBy, CreatedAt: s.now()}, plain
 }
 
 // CreateAPIKey makes a key and returns it with its plain text, shown once.
@@ -34,11 +34,8 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, brandID, name s
 	if actor.Type == "user" {
 		by = &actor.ID
 	}
-	key, plain, err := s.newAPIKey(brandID, name, by)
-	if err != nil {
-		return nil, "", err
-	}
-	err = s.db.WithTx(ctx, func(tx *gorm.DB) error {
+	key, plain := s.newAPIKey(brandID, name, by)
+	err := s.db.WithTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(key).Error; err != nil {
 			return err
 		}

@@ -36,6 +36,7 @@ var (
 	ErrForbidden          = errors.New("your role does not allow this")
 	ErrLastOwner          = errors.New("a brand must keep at least one owner")
 	ErrAlreadyMember      = errors.New("this person is already on the team")
+	ErrInviteOtherEmail   = errors.New("this invite is for another email address")
 )
 
 // Brand is a tenant and its settings. Secret fields hold sealed values

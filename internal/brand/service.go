@@ -75,7 +75,7 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 		errs.Add("email", "enter a valid email address such as you@example.com")
 	}
 	if err := auth.CheckPasswordStrength(in.Password, email); err != nil {
-		errs.Add("password", "%s", strings.TrimPrefix(err.Error(), "weak password: "))
+		errs = append(errs, passwordError(err)...)
 	}
 	cur, err := money.LookupCurrency(in.Currency)
 	if err != nil {
@@ -131,10 +131,7 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 			return err
 		}
 		if in.WithAPIKey {
-			key, plain, err := s.newAPIKey(b.ID, "Default", &u.ID)
-			if err != nil {
-				return err
-			}
+			key, plain := s.newAPIKey(b.ID, "Default", &u.ID)
 			if err := tx.Create(key).Error; err != nil {
 				return err
 			}
@@ -150,6 +147,11 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 		return nil, fmt.Errorf("brand: creating: %w", err)
 	}
 	return out, nil
+}
+
+// passwordError reports a weak password on the password field.
+func passwordError(err error) validate.Errors {
+	return validate.Errors{{Field: "password", Message: strings.TrimPrefix(err.Error(), auth.ErrWeakPassword.Error()+": ")}}
 }
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)

@@ -3,6 +3,7 @@ package brand_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -29,7 +30,7 @@ func newService(db *store.DB) *brand.Service { return newServiceWithStripe(db, "
 
 func newServiceWithStripe(db *store.DB, stripeBase string) *brand.Service {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return brand.NewService(db, secret.NewBox(strings.Repeat("s", 32)), mail.NewOutbox(db, log), log, brand.Options{BaseURL: "http://clout.test", Stripe: stripeapi.Factory{Base: stripeBase}})
+	return brand.NewService(db, secret.NewBox(strings.Repeat("s", 32)), mail.NewOutbox(db, log, false), log, brand.Options{BaseURL: "http://clout.test", Stripe: stripeapi.Factory{Base: stripeBase}})
 }
 
 func create(t *testing.T, s *brand.Service, name, email string) *brand.Created {
@@ -89,16 +90,14 @@ func TestInviteIsSingleUseEvenUnderRace(t *testing.T) {
 			t.Fatal(err)
 		}
 		token := link[strings.LastIndex(link, "/")+1:]
-		// Two other users race to accept the same link; exactly one wins.
-		u1 := create(t, s, "One", "one@one.test").Owner
-		u2 := create(t, s, "Two", "two@two.test").Owner
+		// Two browsers race to accept the same link with new accounts; exactly one wins.
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
-		for i, u := range []*brand.User{u1, u2} {
+		for i := range errs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _, errs[i] = s.AcceptInvite(ctx, token, u.ID, "", "")
+				_, _, errs[i] = s.AcceptInvite(ctx, token, "", "New", "correct horse battery")
 			}()
 		}
 		wg.Wait()
@@ -115,6 +114,28 @@ func TestInviteIsSingleUseEvenUnderRace(t *testing.T) {
 			t.Fatalf("%d acceptances, %d members; want 1 and 2", ok, len(members))
 		}
 	})
+}
+
+// A logged-in user cannot take an invite addressed to someone else.
+func TestInviteForAnotherEmail(t *testing.T) {
+	s := newService(testutil.SQLite(t))
+	ctx := context.Background()
+	c := create(t, s, "Acme", "owner@acme.test")
+	_, link, err := s.Invite(ctx, brand.UserActor(c.Owner, ""), brand.Owner, c.Brand.ID, "bob@acme.test", brand.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := link[strings.LastIndex(link, "/")+1:]
+	alice := create(t, s, "Alice's", "alice@alice.test").Owner
+	if _, _, err := s.AcceptInvite(ctx, token, alice.ID, "", ""); !errors.Is(err, brand.ErrInviteOtherEmail) {
+		t.Fatalf("err = %v, want ErrInviteOtherEmail", err)
+	}
+	if _, _, err := s.InviteByToken(ctx, token); err != nil {
+		t.Fatalf("the refused acceptance used up the invite: %v", err)
+	}
+	if _, err := s.Membership(ctx, alice.ID, c.Brand.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("alice joined: %v", err)
+	}
 }
 
 func TestInviteRules(t *testing.T) {
@@ -248,6 +269,87 @@ func TestStripeKeyCheckedBeforeSaving(t *testing.T) {
 	}
 }
 
+// Two owners demoting each other at the same moment leave one owner.
+func TestConcurrentDemotionsKeepAnOwner(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		s := newService(db)
+		ctx := context.Background()
+		for round := 0; round < 5; round++ {
+			c := create(t, s, "Acme", fmt.Sprintf("o1-%d@acme.test", round))
+			second := create(t, s, "Other", fmt.Sprintf("o2-%d@acme.test", round)).Owner
+			_, link, err := s.Invite(ctx, brand.UserActor(c.Owner, ""), brand.Owner, c.Brand.ID, second.Email, brand.Owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.AcceptInvite(ctx, link[strings.LastIndex(link, "/")+1:], second.ID, "", ""); err != nil {
+				t.Fatal(err)
+			}
+			members, _ := s.Members(ctx, c.Brand.ID)
+			var wg sync.WaitGroup
+			for i := range members {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					// Each owner demotes the other one.
+					_ = s.ChangeRole(ctx, brand.Actor{Type: "user", ID: members[i].UserID}, brand.Owner, c.Brand.ID, members[1-i].ID, brand.Admin)
+				}()
+			}
+			wg.Wait()
+			var owners int64
+			db.Model(&brand.Membership{}).Where("brand_id = ? AND role = ?", c.Brand.ID, brand.Owner).Count(&owners)
+			if owners != 1 {
+				t.Fatalf("round %d: %d owners after concurrent demotions, want 1", round, owners)
+			}
+		}
+	})
+}
+
+// Concurrent settings patches of different fields both take effect.
+func TestConcurrentSettingsPatchesBothApply(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		s := newService(db)
+		ctx := context.Background()
+		for round := 0; round < 5; round++ {
+			c := create(t, s, "Acme", fmt.Sprintf("p-%d@acme.test", round))
+			name, hold := "Renamed", 7
+			var wg sync.WaitGroup
+			for _, p := range []brand.SettingsPatch{{Name: &name}, {HoldDays: &hold}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := s.UpdateSettings(ctx, brand.Actor{Type: "cli"}, c.Brand.ID, p); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if b, _ := s.Get(ctx, c.Brand.ID); b.Name != "Renamed" || b.HoldDays != 7 {
+				t.Fatalf("round %d: name %q hold %d: a concurrent patch was lost", round, b.Name, b.HoldDays)
+			}
+		}
+	})
+}
+
+// Changing the currency through the API must restate the payout minimum.
+func TestCurrencyChangeNeedsPayoutMinimum(t *testing.T) {
+	s := newService(testutil.SQLite(t))
+	ctx := context.Background()
+	c := create(t, s, "Acme", "owner@acme.test")
+	min, jpy := int64(5000), "JPY"
+	if _, err := s.UpdateSettings(ctx, brand.Actor{Type: "cli"}, c.Brand.ID, brand.SettingsPatch{PayoutMinimum: &min}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.UpdateSettings(ctx, brand.Actor{Type: "cli"}, c.Brand.ID, brand.SettingsPatch{Currency: &jpy})
+	var ve validate.Errors
+	if !errors.As(err, &ve) || !strings.Contains(ve.Map()["payout_minimum"], "50.00 USD") {
+		t.Fatalf("err = %v", err)
+	}
+	yen := int64(7000)
+	if b, err := s.UpdateSettings(ctx, brand.Actor{Type: "cli"}, c.Brand.ID, brand.SettingsPatch{Currency: &jpy, PayoutMinimum: &yen}); err != nil || b.Currency != "JPY" || b.PayoutMinimum != 7000 {
+		t.Fatalf("with a minimum: %+v %v", b, err)
+	}
+}
+
 func TestNormalizeDomains(t *testing.T) {
 	got, errs := brand.NormalizeDomains([]string{" Shop.Example.COM ", "example.com.", "shop.example.com", ""})
 	if len(errs) != 0 || strings.Join(got, ",") != "shop.example.com,example.com" {
@@ -258,4 +360,44 @@ func TestNormalizeDomains(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+}
+
+// Using one reset link kills the user's other pending links and sessions.
+func TestResetPasswordEndsOtherLinksAndSessions(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		s := newService(db)
+		ctx := context.Background()
+		c := create(t, s, "Acme", "owner@acme.test")
+		sessions := auth.NewSessions(db, strings.Repeat("m", 32))
+		tok, _, err := sessions.Create(ctx, c.Owner.ID, c.Brand.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			if err := s.RequestPasswordReset(ctx, "Owner@Acme.test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var bodies []string
+		db.Raw("SELECT body FROM outbox WHERE to_addr = ? ORDER BY created_at", "owner@acme.test").Scan(&bodies)
+		if len(bodies) != 2 {
+			t.Fatalf("%d reset mails, want 2", len(bodies))
+		}
+		tokenOf := func(body string) string {
+			i := strings.Index(body, "/reset/") + len("/reset/")
+			return strings.Fields(body[i:])[0]
+		}
+		if _, err := s.ResetPassword(ctx, tokenOf(bodies[1]), "a fresh password!"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ResetPassword(ctx, tokenOf(bodies[0]), "another password!"); !errors.Is(err, brand.ErrResetInvalid) {
+			t.Fatalf("older link after a reset: %v", err)
+		}
+		if _, err := sessions.Verify(ctx, tok); !errors.Is(err, auth.ErrNoSession) {
+			t.Fatalf("session after reset: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, "owner@acme.test", "a fresh password!"); err != nil {
+			t.Fatalf("new password: %v", err)
+		}
+	})
 }

@@ -47,18 +47,15 @@ func (s *Service) UpdateSettings(ctx context.Context, actor Actor, brandID strin
 	stripeErrs := s.checkStripeKey(ctx, p.StripeSecretKey)
 	var out *Brand
 	err := s.db.WithTx(ctx, func(tx *gorm.DB) error {
+		// The row lock makes concurrent patches apply one after the other,
+		// each on top of the last, instead of the later overwriting the earlier.
 		var b Brand
-		if err := tx.Where("id = ?", brandID).Take(&b).Error; err != nil {
+		if err := s.db.ForUpdate(tx).Where("id = ?", brandID).Take(&b).Error; err != nil {
 			return store.Err(err)
 		}
-		changes, err := s.apply(&b, p)
-		if ve, ok := err.(validate.Errors); ok || err == nil {
-			if all := append(ve, stripeErrs...); len(all) > 0 {
-				return all
-			}
-		}
-		if err != nil {
-			return err
+		changes, errs := s.apply(&b, p)
+		if errs = append(errs, stripeErrs...); len(errs) > 0 {
+			return errs
 		}
 		if len(changes) == 0 {
 			out = &b
@@ -74,7 +71,7 @@ func (s *Service) UpdateSettings(ctx context.Context, actor Actor, brandID strin
 	return out, err
 }
 
-func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, error) {
+func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Errors) {
 	var errs validate.Errors
 	changes := map[string]any{}
 	change := func(field string, from, to any) {
@@ -94,6 +91,10 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, error) {
 	if p.Currency != nil {
 		if cur, err := money.LookupCurrency(*p.Currency); err != nil {
 			errs.Add("currency", "%v", err)
+		} else if cur.Code != b.Currency && b.PayoutMinimum != 0 && p.PayoutMinimum == nil {
+			// The minimum is in minor units: 5000 cents must not silently become 5000 yen.
+			errs.Add("payout_minimum", "changing the currency needs payout_minimum too, in %s minor units (it is %s now)",
+				cur.Code, money.Amount{Minor: b.PayoutMinimum, Currency: b.Currency})
 		} else {
 			change("currency", b.Currency, cur.Code)
 			b.Currency = cur.Code
@@ -176,8 +177,8 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, error) {
 			*sec.dst = s.box.Seal(v)
 		}
 	}
-	if err := errs.Err(); err != nil {
-		return nil, err
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	return changes, nil
 }

@@ -165,13 +165,18 @@ func (s *Service) AcceptInvite(ctx context.Context, token, userID, name, passwor
 	var user User
 	var inv Invite
 	err := s.db.WithTx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("token_hash = ?", auth.HashToken(token)).Take(&inv).Error; err != nil || !inv.Pending(s.now()) {
+		// Locked: two acceptances of one link run one after the other, and the second finds it used.
+		if err := s.db.ForUpdate(tx).Where("token_hash = ?", auth.HashToken(token)).Take(&inv).Error; err != nil || !inv.Pending(s.now()) {
 			return ErrInviteInvalid
 		}
 		now := s.now()
 		if userID != "" {
 			if err := tx.Where("id = ?", userID).Take(&user).Error; err != nil {
 				return store.Err(err)
+			}
+			if user.Email != inv.Email {
+				return fmt.Errorf("%w: it is for %s and you are logged in as %s; log out, or ask for an invite to your own address",
+					ErrInviteOtherEmail, inv.Email, user.Email)
 			}
 		} else {
 			var n int64
@@ -182,7 +187,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, userID, name, passwor
 				return validate.Errors{{Field: "password", Message: "you already have a Clout account with " + inv.Email + ": log in first, then open the invite link again"}}
 			}
 			if err := auth.CheckPasswordStrength(password, inv.Email); err != nil {
-				return validate.Errors{{Field: "password", Message: strings.TrimPrefix(err.Error(), "weak password: ")}}
+				return passwordError(err)
 			}
 			hash, err := auth.HashPassword(password)
 			if err != nil {
@@ -223,6 +228,9 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, actorRole Role, b
 		return validate.Errors{{Field: "role", Message: "choose owner, admin or analyst"}}
 	}
 	return s.db.WithTx(ctx, func(tx *gorm.DB) error {
+		if err := s.lockBrand(tx, brandID); err != nil {
+			return err
+		}
 		var m Membership
 		if err := tx.Where("brand_id = ? AND id = ?", brandID, memberID).Take(&m).Error; err != nil {
 			return store.Err(err)
@@ -248,6 +256,9 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, actorRole Role, b
 // RemoveMember takes someone off the team.
 func (s *Service) RemoveMember(ctx context.Context, actor Actor, actorRole Role, brandID, memberID string) error {
 	return s.db.WithTx(ctx, func(tx *gorm.DB) error {
+		if err := s.lockBrand(tx, brandID); err != nil {
+			return err
+		}
 		var m Membership
 		if err := tx.Where("brand_id = ? AND id = ?", brandID, memberID).Take(&m).Error; err != nil {
 			return store.Err(err)
@@ -270,6 +281,14 @@ func (s *Service) RemoveMember(ctx context.Context, actor Actor, actorRole Role,
 		}
 		return s.audit(tx, brandID, actor, "member.removed", map[string]any{"member_id": m.ID, "user_id": m.UserID, "role": string(m.Role)})
 	})
+}
+
+// lockBrand takes the brand's row lock, so that changes to one brand's team
+// (and settings) happen one at a time: two owners demoting each other at once
+// cannot leave the brand without an owner.
+func (s *Service) lockBrand(tx *gorm.DB, brandID string) error {
+	var b Brand
+	return store.Err(s.db.ForUpdate(tx).Select("id").Where("id = ?", brandID).Take(&b).Error)
 }
 
 func (s *Service) keepAnOwner(tx *gorm.DB, brandID string) error {

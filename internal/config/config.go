@@ -223,20 +223,23 @@ func (c *Config) EnsureSecret(log *slog.Logger) error {
 		return err
 	}
 	s := hex.EncodeToString(buf)
-	// O_EXCL: when two processes start at once, one writes and the other reads.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return c.EnsureSecret(log)
-	}
+	// Written whole to a temporary file, then linked into place: a process
+	// starting at the same moment sees either no file or the complete one, and
+	// when two race, the link fails for one of them, which reads the winner's.
+	f, err := os.CreateTemp(c.DataDir, ".secret-*")
 	if err != nil {
+		return fmt.Errorf("config: CLOUT_SECRET: writing into %s: %w", c.DataDir, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, werr := f.WriteString(s + "\n")
+	if err := errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close()); err != nil {
+		return fmt.Errorf("config: CLOUT_SECRET: writing %s: %w", tmp, err)
+	}
+	if err := os.Link(tmp, path); errors.Is(err, os.ErrExist) {
+		return c.EnsureSecret(log)
+	} else if err != nil {
 		return fmt.Errorf("config: CLOUT_SECRET: writing %s: %w", path, err)
-	}
-	if _, err := f.WriteString(s + "\n"); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
 	}
 	c.Secret, c.SecretGenerated = s, true
 	log.Warn("CLOUT_SECRET is not set; generated a development secret and saved it in the data directory (set CLOUT_SECRET in production)", "path", path)

@@ -85,3 +85,30 @@ func TestEnsureSecretGeneratesOnceAndKeepsIt(t *testing.T) {
 		t.Fatal("the secret itself was logged")
 	}
 }
+
+// Processes starting at once (serve and brand create) agree on one secret.
+func TestEnsureSecretConcurrentStarts(t *testing.T) {
+	dir := t.TempDir()
+	secrets := make([]string, 8)
+	errs := make([]error, 8)
+	done := make(chan int)
+	for i := range secrets {
+		go func() {
+			c, _ := load(map[string]string{"CLOUT_DATA_DIR": dir})
+			errs[i] = c.EnsureSecret(slog.New(slog.DiscardHandler))
+			secrets[i] = c.Secret
+			done <- i
+		}()
+	}
+	for range secrets {
+		<-done
+	}
+	for i := range secrets {
+		if errs[i] != nil || secrets[i] != secrets[0] || len(secrets[i]) < MinSecretLen {
+			t.Fatalf("start %d: %q %v; first: %q", i, secrets[i], errs[i], secrets[0])
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("data dir holds %d files, want only the secret", len(entries))
+	}
+}

@@ -1,7 +1,7 @@
 // Package mail queues outgoing email in the outbox table. Delivery over SMTP
 // comes with the mail issue; until then owners read their brand's outbox at
-// /admin/outbox, and messages not tied to a brand (password resets) are also
-// written to the server log.
+// /admin/outbox, and in development messages not tied to a brand (password
+// resets) are also written to the server log.
 package mail
 
 import (
@@ -30,12 +30,18 @@ func (Message) TableName() string { return "outbox" }
 
 // Outbox queues messages.
 type Outbox struct {
-	db  *store.DB
-	log *slog.Logger
+	db        *store.DB
+	log       *slog.Logger
+	logBodies bool
 }
 
-// NewOutbox returns an outbox on db.
-func NewOutbox(db *store.DB, log *slog.Logger) *Outbox { return &Outbox{db: db, log: log} }
+// NewOutbox returns an outbox on db. With logBodies (development only), the
+// bodies of messages that belong to no brand, such as password resets, are
+// also logged, since no outbox page shows them; their links are secrets, so
+// production never logs them.
+func NewOutbox(db *store.DB, log *slog.Logger, logBodies bool) *Outbox {
+	return &Outbox{db: db, log: log, logBodies: logBodies}
+}
 
 // Enqueue adds a message inside tx (or the outbox's own database when tx is
 // nil), so that it is queued exactly when the change that sends it commits.
@@ -46,8 +52,8 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *gorm.DB, brandID, to, subject,
 	m := Message{ID: store.NewID("msg"), ToAddr: to, Subject: subject, Body: body, CreatedAt: store.Now()}
 	if brandID != "" {
 		m.BrandID = &brandID
-	} else {
-		o.log.InfoContext(ctx, "mail queued (no SMTP yet); body follows", "to", to, "subject", subject, "body", body)
+	} else if o.logBodies {
+		o.log.InfoContext(ctx, "mail queued (development: no SMTP yet, body logged)", "to", to, "subject", subject, "body", body)
 	}
 	if err := tx.WithContext(ctx).Create(&m).Error; err != nil {
 		return fmt.Errorf("mail: queueing: %w", err)

@@ -19,6 +19,12 @@ func newGormLogger(l *slog.Logger) logger.Interface {
 }
 
 func (g gormLogger) LogMode(logger.LogLevel) logger.Interface { return g }
+
+// ParamsFilter keeps bound values (emails, tokens, mail bodies) out of the
+// SQL that Trace logs: only placeholders are shown.
+func (g gormLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
 func (g gormLogger) Info(ctx context.Context, msg string, args ...any) {
 	g.log.InfoContext(ctx, fmt.Sprintf(msg, args...))
 }

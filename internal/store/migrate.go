@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloutapp/clout/migrations"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 // ErrSchemaTooNew is returned when the database was migrated by a newer Clout.
@@ -38,7 +39,16 @@ func (db *DB) provider() (*goose.Provider, error) {
 		}
 		fsys = m
 	}
-	return goose.NewProvider(dialect, db.sql, fsys)
+	var opts []goose.ProviderOption
+	if db.Dialect == Postgres {
+		// Several instances starting at once apply each migration once.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(dialect, db.sql, fsys, opts...)
 }
 
 // Versions returns the schema version of the database and the newest this

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -117,6 +118,16 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 // WithTx runs fn in a transaction, committed when fn returns nil.
 func (db *DB) WithTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return db.DB.WithContext(ctx).Transaction(fn)
+}
+
+// ForUpdate locks the rows tx reads until it ends, on PostgreSQL. SQLite
+// transactions here are IMMEDIATE (one writer at a time), which serializes
+// them already.
+func (db *DB) ForUpdate(tx *gorm.DB) *gorm.DB {
+	if db.Dialect == Postgres {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
 }
 
 // Now is the time stamp the database stores: UTC, microsecond precision (what

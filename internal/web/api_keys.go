@@ -15,8 +15,6 @@ type apiKeyJSON struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
-	// Key is the full key, present only in the response that creates it.
-	Key string `json:"key,omitempty"`
 }
 
 func toKeyJSON(k *brand.APIKey) apiKeyJSON {
@@ -37,33 +35,6 @@ func (a *App) apiKeysList(c echo.Context) error {
 
 func (a *App) apiKeysGet(c echo.Context) error {
 	k, err := a.brands.APIKey(c.Request().Context(), currentKey(c).BrandID, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toKeyJSON(k))
-}
-
-func (a *App) apiKeysCreate(c echo.Context) error {
-	var in struct {
-		Name string `json:"name"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	caller := currentKey(c)
-	k, plain, err := a.brands.CreateAPIKey(c.Request().Context(), brand.KeyActor(caller, c.RealIP()), caller.BrandID, in.Name)
-	if err != nil {
-		return err
-	}
-	out := toKeyJSON(k)
-	out.Key = plain
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusCreated, out)
-}
-
-func (a *App) apiKeysRevoke(c echo.Context) error {
-	caller := currentKey(c)
-	k, err := a.brands.RevokeAPIKey(c.Request().Context(), brand.KeyActor(caller, c.RealIP()), caller.BrandID, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -138,13 +138,12 @@ func (a *App) apiRoutes(e *echo.Echo) {
 	api := e.Group("/api/v1", a.apiAuth)
 	api.GET("/brand", a.apiBrandGet)
 	api.PATCH("/brand", a.apiBrandPatch)
+	// Keys are read-only through the API: they are created and revoked on the
+	// settings page by a person, so a leaked key cannot mint or revoke keys.
 	api.GET("/api-keys", a.apiKeysList)
-	api.POST("/api-keys", a.apiKeysCreate)
 	api.GET("/api-keys/:id", a.apiKeysGet)
-	api.DELETE("/api-keys/:id", a.apiKeysRevoke)
 	api.GET("/members", a.apiMembersList)
 	api.GET("/members/:id", a.apiMembersGet)
-	api.GET("/audit-log", a.apiAuditLog)
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }

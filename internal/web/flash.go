@@ -25,7 +25,7 @@ type flash struct {
 
 func setFlash(c echo.Context, kind flashKind, msg string) {
 	c.SetCookie(&http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(string(kind) + "|" + msg)),
-		Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+		Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60, Secure: c.Scheme() == "https"})
 }
 
 func takeFlash(c echo.Context) *flash {
@@ -33,7 +33,8 @@ func takeFlash(c echo.Context) *flash {
 	if err != nil || ck.Value == "" {
 		return nil
 	}
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: c.Scheme() == "https"})
 	raw, err := base64.RawURLEncoding.DecodeString(ck.Value)
 	if err != nil {
 		return nil

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cloutapp/clout/internal/auth"
@@ -62,6 +64,26 @@ type testApp struct {
 	Brands *brand.Service
 	Outbox *mail.Outbox
 	Config *config.Config
+	// Logs holds everything the app logged, at every level.
+	Logs *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 const testSecret = "test-secret-0123456789abcdef0123456789"
@@ -83,11 +105,13 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &syncBuffer{}
+	var w io.Writer = logs
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		w = io.MultiWriter(logs, testWriter{t})
 	}
-	outbox := mail.NewOutbox(db, log)
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	outbox := mail.NewOutbox(db, log, false)
 	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log, brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase}})
 	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Sessions: auth.NewSessions(db, cfg.Secret), Outbox: outbox, Log: log})
 	if err != nil {
@@ -96,7 +120,7 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	srv.Config.Handler = app.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: brands, Outbox: outbox, Config: cfg}
+	return &testApp{Server: srv, DB: db, Brands: brands, Outbox: outbox, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }

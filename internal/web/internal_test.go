@@ -79,8 +79,9 @@ func TestClientIPFromTrustedProxiesOnly(t *testing.T) {
 }
 
 func TestSafeNext(t *testing.T) {
-	for in, want := range map[string]string{"": "/dashboard", "/team": "/team", "//evil.test": "/dashboard",
-		"https://evil.test": "/dashboard", "/\\evil.test": "/dashboard"} {
+	for in, want := range map[string]string{"": "/dashboard", "/team": "/team", "/team?x=1": "/team?x=1", "//evil.test": "/dashboard",
+		"https://evil.test": "/dashboard", "/\\evil.test": "/dashboard", "/\t/evil.test": "/dashboard", "/\n/evil.test": "/dashboard",
+		"/a\\b": "/dashboard", "javascript:alert(1)": "/dashboard"} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}

@@ -30,6 +30,9 @@ func (a *App) inviteForm(c echo.Context) error {
 }
 
 func (a *App) inviteAccept(c echo.Context) error {
+	if err := a.limitIP(c); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	token := c.Param("token")
 	inv, b, err := a.brands.InviteByToken(ctx, token)
@@ -50,6 +53,8 @@ func (a *App) inviteAccept(c echo.Context) error {
 	case errors.As(err, &ve):
 		return c.Render(http.StatusUnprocessableEntity, "invite", inviteView{Page: a.page(c, "Join "+b.Name, ""), Token: token,
 			Invite: inv, BrandName: b.Name, Name: c.FormValue("name"), Errors: ve.Map()})
+	case errors.Is(err, brand.ErrInviteOtherEmail):
+		return echo.NewHTTPError(http.StatusConflict, "This invite was not accepted: "+err.Error()+".")
 	case errors.Is(err, brand.ErrAlreadyMember):
 		setFlash(c, flashOK, "You are already on "+b.Name+"'s team.")
 	case err != nil:

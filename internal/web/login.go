@@ -60,6 +60,17 @@ func (a *App) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, safeNext(v.Next))
 }
 
+// limitIP counts an attempt at a costly public form (sign-up, password
+// reset, invite acceptance) against the client IP's login budget.
+func (a *App) limitIP(c echo.Context) error {
+	if ok, wait := a.ipLimiter.Allow("ip:" + c.RealIP()); !ok {
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		return echo.NewHTTPError(http.StatusTooManyRequests,
+			fmt.Sprintf("Too many attempts from your network. Try again in %d minute(s).", int(math.Ceil(wait.Minutes()))))
+	}
+	return nil
+}
+
 func (a *App) loginLimited(c echo.Context, v loginView, wait time.Duration) error {
 	mins := int(math.Ceil(wait.Minutes()))
 	c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))

@@ -36,7 +36,8 @@ type principal struct {
 
 func (a *App) requestLogger() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true,
+		// The route pattern, not the path: paths such as /reset/<token> carry secrets.
+		LogStatus: true, LogRoutePath: true, LogMethod: true, LogLatency: true, LogRequestID: true,
 		LogRemoteIP: true, LogError: true, HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level := slog.LevelInfo
@@ -44,7 +45,7 @@ func (a *App) requestLogger() echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			attrs := []slog.Attr{
-				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.String("method", v.Method), slog.String("route", v.RoutePath), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID), slog.String("ip", v.RemoteIP),
 			}
 			if v.Error != nil && v.Status >= 500 {
@@ -228,10 +229,22 @@ func currentKey(c echo.Context) *brand.APIKey {
 	return k
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path that parses with
+// no scheme or host, without backslashes or control characters (browsers
+// drop tabs and newlines, so "/\t/evil.test" would become "//evil.test").
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/dashboard"
+	const fallback = "/dashboard"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\") {
+		return fallback
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return fallback
 	}
 	return next
 }

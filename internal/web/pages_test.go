@@ -273,6 +273,11 @@ func TestPasswordResetRevokesSessions(t *testing.T) {
 			t.Fatalf("old session after reset: %d, want redirect to login", status)
 		}
 		a.browser(t).login("owner@acme.test", "a brand new secret")
+		// Neither the reset link's token nor the new password reached the logs.
+		token := strings.TrimPrefix(link, "/reset/")
+		if logs := a.Logs.String(); strings.Contains(logs, token) || strings.Contains(logs, "a brand new secret") || !strings.Contains(logs, "/reset/:token") {
+			t.Fatalf("logs leak the token or miss the request line:\n%s", logs)
+		}
 		// The link is single-use.
 		resp, _ = anon.post(link, link, url.Values{"password": {"another new secret"}, "password_confirm": {"another new secret"}})
 		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/forgot" {

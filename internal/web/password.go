@@ -22,8 +22,8 @@ func (a *App) forgotForm(c echo.Context) error {
 
 func (a *App) forgot(c echo.Context) error {
 	v := forgotView{Page: a.page(c, "Reset your password", ""), Email: c.FormValue("email")}
-	if ok, wait := a.ipLimiter.Allow("ip:" + c.RealIP()); !ok {
-		return a.loginLimited(c, loginView{Page: v.Page, Email: v.Email}, wait)
+	if err := a.limitIP(c); err != nil {
+		return err
 	}
 	err := a.brands.RequestPasswordReset(c.Request().Context(), v.Email)
 	var ve validate.Errors
@@ -50,6 +50,9 @@ func (a *App) resetForm(c echo.Context) error {
 
 func (a *App) reset(c echo.Context) error {
 	v := resetView{Page: a.page(c, "Choose a new password", ""), Token: c.Param("token")}
+	if err := a.limitIP(c); err != nil {
+		return err
+	}
 	if c.FormValue("password") != c.FormValue("password_confirm") {
 		v.Errors = map[string]string{"password_confirm": "the two passwords differ"}
 		return c.Render(http.StatusUnprocessableEntity, "reset", v)
@@ -67,10 +70,8 @@ func (a *App) reset(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	// A new password ends every existing session.
-	if _, err := a.sessions.RevokeAll(ctx, user.ID); err != nil {
-		return err
-	}
+	// The new password ended every session of the user, this browser's included.
+	a.log.InfoContext(ctx, "password reset", "user_id", user.ID)
 	a.clearSessionCookie(c)
 	setFlash(c, flashOK, "Your password is changed. Log in with the new one.")
 	return c.Redirect(http.StatusSeeOther, "/login")

@@ -34,6 +34,9 @@ func (a *App) signupForm(c echo.Context) error {
 }
 
 func (a *App) signup(c echo.Context) error {
+	if err := a.limitIP(c); err != nil {
+		return err
+	}
 	f := signupForm{BrandName: c.FormValue("brand_name"), Name: c.FormValue("name"), Email: c.FormValue("email"),
 		Currency: c.FormValue("currency"), TimeZone: c.FormValue("time_zone")}
 	created, err := a.brands.CreateBrand(c.Request().Context(), brand.NewBrand{Name: f.BrandName, OwnerName: f.Name,
