@@ -41,16 +41,52 @@ type Claims struct {
 	jwt.RegisteredClaims
 }
 
-// Sessions signs session tokens and keeps their rows.
+// Signer signs and checks the HS256 session tokens of one audience (brand
+// teams, or creators in the portal) with a key of its own.
+type Signer struct {
+	key      []byte
+	audience string
+	now      func() time.Time
+}
+
+// NewSigner keys a signer for purpose from the master secret.
+func NewSigner(master, purpose, audience string) Signer {
+	return Signer{key: secret.Derive(master, purpose), audience: audience, now: store.Now}
+}
+
+// Sign makes a token naming session sid of subject sub.
+func (s Signer) Sign(sid, sub string, issued, expires time.Time) (string, error) {
+	claims := Claims{SessionID: sid, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: Issuer, Subject: sub, Audience: jwt.ClaimStrings{s.audience},
+		IssuedAt: jwt.NewNumericDate(issued), ExpiresAt: jwt.NewNumericDate(expires),
+	}}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
+}
+
+// Parse checks a token (HS256 only, exp required, issuer and audience
+// checked) and returns its session id and subject. The caller then checks
+// that the session row is live.
+func (s Signer) Parse(token string) (sid, sub string, err error) {
+	var claims Claims
+	_, err = jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.key, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithExpirationRequired(),
+		jwt.WithIssuer(Issuer), jwt.WithAudience(s.audience), jwt.WithTimeFunc(s.now))
+	if err != nil {
+		return "", "", fmt.Errorf("%w: %v", ErrNoSession, err)
+	}
+	return claims.SessionID, claims.Subject, nil
+}
+
+// Sessions signs brand team session tokens and keeps their rows.
 type Sessions struct {
-	db  *store.DB
-	key []byte
-	now func() time.Time
+	db     *store.DB
+	signer Signer
+	now    func() time.Time
 }
 
 // NewSessions keys token signing from the master secret.
 func NewSessions(db *store.DB, master string) *Sessions {
-	return &Sessions{db: db, key: secret.Derive(master, "session-jwt/v1"), now: store.Now}
+	return &Sessions{db: db, signer: NewSigner(master, "session-jwt/v1", Audience), now: store.Now}
 }
 
 // Create stores a session and returns its signed token.
@@ -61,31 +97,18 @@ func (s *Sessions) Create(ctx context.Context, userID, brandID, ip, ua string) (
 	if err := s.db.WithContext(ctx).Create(sess).Error; err != nil {
 		return "", nil, fmt.Errorf("auth: creating session: %w", err)
 	}
-	tok, err := s.Sign(sess)
+	tok, err := s.signer.Sign(sess.ID, sess.UserID, sess.CreatedAt, sess.ExpiresAt)
 	return tok, sess, err
 }
 
-// Sign makes the HS256 token for a session.
-func (s *Sessions) Sign(sess *Session) (string, error) {
-	claims := Claims{SessionID: sess.ID, RegisteredClaims: jwt.RegisteredClaims{
-		Issuer: Issuer, Subject: sess.UserID, Audience: jwt.ClaimStrings{Audience},
-		IssuedAt: jwt.NewNumericDate(sess.CreatedAt), ExpiresAt: jwt.NewNumericDate(sess.ExpiresAt),
-	}}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
-}
-
-// Verify checks a token (HS256 only, exp required, issuer and audience
-// checked) and that its session is neither revoked nor expired.
+// Verify checks a token and that its session is neither revoked nor expired.
 func (s *Sessions) Verify(ctx context.Context, token string) (*Session, error) {
-	var claims Claims
-	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.key, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithExpirationRequired(),
-		jwt.WithIssuer(Issuer), jwt.WithAudience(Audience), jwt.WithTimeFunc(s.now))
+	sid, sub, err := s.signer.Parse(token)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoSession, err)
+		return nil, err
 	}
 	var sess Session
-	err = s.db.WithContext(ctx).Where("id = ? AND user_id = ?", claims.SessionID, claims.Subject).Take(&sess).Error
+	err = s.db.WithContext(ctx).Where("id = ? AND user_id = ?", sid, sub).Take(&sess).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("%w: unknown session", ErrNoSession)
 	}

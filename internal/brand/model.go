@@ -55,8 +55,17 @@ type Brand struct {
 	ShopifyWebhookSecret  string
 	StripeWebhookSecret   string
 	StripeSecretKey       string
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	// The creator program, as the public application page shows it.
+	ProgramIntro string
+	ProgramTerms string
+	// TermsVersion goes up by one each time ProgramTerms changes; creators'
+	// acceptances record the version they accepted.
+	TermsVersion int
+	// AutoApproveMinAudience approves applications whose total audience is at
+	// least this; 0 is off.
+	AutoApproveMinAudience int64
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
 }
 
 // SecretsSet tells which secrets have a value, without revealing them.

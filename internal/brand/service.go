@@ -97,7 +97,8 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 	}
 	now := s.now()
 	b := &Brand{ID: store.NewID("br"), Name: name, Slug: slugify(name), Currency: cur.Code, TimeZone: tz,
-		AllowedDomains: []string{}, AttributionWindowDays: 30, HoldDays: 30, CreatedAt: now, UpdatedAt: now}
+		AllowedDomains: []string{}, AttributionWindowDays: 30, HoldDays: 30, TermsVersion: 1, ProgramTerms: DefaultTerms,
+		CreatedAt: now, UpdatedAt: now}
 	u := &User{ID: store.NewID("usr"), Email: email, Name: strings.TrimSpace(in.OwnerName), PasswordHash: hash,
 		CreatedAt: now, UpdatedAt: now}
 	out := &Created{Brand: b, Owner: u}
@@ -149,6 +150,13 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 	return out, nil
 }
 
+// DefaultTerms are a new brand's program terms until the brand edits them.
+const DefaultTerms = `By joining this creator program you agree to:
+1. Disclose every paid partnership clearly, as the FTC requires (for example "#ad" or "paid partnership with the brand"), in every post that carries your link or code.
+2. Promote the brand honestly: no misleading claims, no spam, no buying clicks, and no bidding on the brand's name in search ads.
+3. Commission is earned on orders attributed to your link or code, held until the return window closes, and reversed for refunded orders.
+4. The brand may pause or end your participation at any time; commission already earned is kept.`
+
 // passwordError reports a weak password on the password field.
 func passwordError(err error) validate.Errors {
 	return validate.Errors{{Field: "password", Message: strings.TrimPrefix(err.Error(), auth.ErrWeakPassword.Error()+": ")}}
@@ -196,6 +204,15 @@ func checkTimeZone(tz string) string {
 func (s *Service) Get(ctx context.Context, brandID string) (*Brand, error) {
 	var b Brand
 	if err := s.db.WithContext(ctx).Where("id = ?", brandID).Take(&b).Error; err != nil {
+		return nil, store.Err(err)
+	}
+	return &b, nil
+}
+
+// BySlug returns a brand by its public slug (the /join/{slug} page).
+func (s *Service) BySlug(ctx context.Context, slug string) (*Brand, error) {
+	var b Brand
+	if err := s.db.WithContext(ctx).Where("slug = ?", strings.ToLower(slug)).Take(&b).Error; err != nil {
 		return nil, store.Err(err)
 	}
 	return &b, nil

@@ -27,6 +27,10 @@ type SettingsPatch struct {
 	ShopifyWebhookSecret  *string   `json:"shopify_webhook_secret"`
 	StripeWebhookSecret   *string   `json:"stripe_webhook_secret"`
 	StripeSecretKey       *string   `json:"stripe_secret_key"`
+	ProgramIntro          *string   `json:"program_intro"`
+	ProgramTerms          *string   `json:"program_terms"`
+	// AutoApproveMinAudience: 0 turns auto-approval off.
+	AutoApproveMinAudience *int64 `json:"auto_approve_min_audience"`
 }
 
 // Limits on settings.
@@ -34,6 +38,8 @@ const (
 	MaxAttributionWindowDays = 365
 	MaxHoldDays              = 365
 	MaxAllowedDomains        = 50
+	MaxProgramIntro          = 2000
+	MaxProgramTerms          = 20000
 )
 
 // UpdateSettings validates and applies a patch, and records what changed in
@@ -143,6 +149,31 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Err
 		} else {
 			change("payout_minimum", b.PayoutMinimum, m)
 			b.PayoutMinimum = m
+		}
+	}
+	if p.ProgramIntro != nil {
+		if v := strings.TrimSpace(*p.ProgramIntro); len(v) > MaxProgramIntro {
+			errs.Add("program_intro", "at most %d characters", MaxProgramIntro)
+		} else {
+			change("program_intro", b.ProgramIntro, v)
+			b.ProgramIntro = v
+		}
+	}
+	if p.ProgramTerms != nil {
+		if v := strings.TrimSpace(*p.ProgramTerms); len(v) > MaxProgramTerms {
+			errs.Add("program_terms", "at most %d characters", MaxProgramTerms)
+		} else if v != b.ProgramTerms {
+			// New terms are a new version; acceptances name the version they accepted.
+			changes["program_terms"] = map[string]any{"version": b.TermsVersion + 1}
+			b.ProgramTerms, b.TermsVersion = v, b.TermsVersion+1
+		}
+	}
+	if p.AutoApproveMinAudience != nil {
+		if m := *p.AutoApproveMinAudience; m < 0 {
+			errs.Add("auto_approve_min_audience", "must not be negative (0 turns auto-approval off)")
+		} else {
+			change("auto_approve_min_audience", b.AutoApproveMinAudience, m)
+			b.AutoApproveMinAudience = m
 		}
 	}
 	secrets := []struct {
