@@ -21,6 +21,7 @@ import (
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/config"
+	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
@@ -156,9 +157,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	outbox := mail.NewOutbox(db, log, cfg.Env == "development")
+	outbox := mail.NewOutbox(db, log, cfg.Env == "development" && cfg.SMTPURL == "")
 	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log, brandOptions(cfg))
-	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Sessions: auth.NewSessions(db, cfg.Secret), Outbox: outbox, Log: log})
+	creators := creator.NewService(db, brands, outbox, cfg.BaseURL, cfg.Secret, log)
+	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Sessions: auth.NewSessions(db, cfg.Secret),
+		Outbox: outbox, Log: log})
 	if err != nil {
 		return err
 	}
@@ -166,8 +169,20 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("CLOUT_ADDR: cannot listen on %s: %w", cfg.Addr, err)
 	}
+	// Queued mail goes out over SMTP when it is configured; shutdown makes a
+	// last delivery attempt before exit.
+	var drainers []web.Drainer
+	if cfg.SMTPURL != "" {
+		sender, err := mail.NewSender(db, cfg.SMTPURL, cfg.MailFrom, log)
+		if err != nil {
+			return err
+		}
+		go sender.Run(ctx)
+		drainers = append(drainers, sender)
+		log.Info("mail: delivering the outbox over SMTP", "smtp", config.MaskURL(cfg.SMTPURL), "from", cfg.MailFrom)
+	}
 	log.Info("clout is ready", "url", cfg.BaseURL)
-	return web.Serve(ctx, ln, app.Handler(), cfg.ShutdownTimeout, log)
+	return web.Serve(ctx, ln, app.Handler(), cfg.ShutdownTimeout, log, drainers...)
 }
 
 func brandOptions(cfg *config.Config) brand.Options {

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +35,10 @@ type Config struct {
 	LogLevel        string        `env:"CLOUT_LOG_LEVEL" envDefault:"info"`
 	LogFormat       string        `env:"CLOUT_LOG_FORMAT" envDefault:"text"`
 	ShutdownTimeout time.Duration `env:"CLOUT_SHUTDOWN_TIMEOUT" envDefault:"30s"`
+	// SMTPURL turns on delivery of the outbox: smtp://[user:password@]host:port
+	// (STARTTLS when the server offers it) or smtps://… (TLS from the start).
+	SMTPURL  string `env:"CLOUT_SMTP_URL"`
+	MailFrom string `env:"CLOUT_MAIL_FROM" envDefault:"Clout <no-reply@localhost>"`
 
 	// SecretGenerated is true when Secret was not given and was read from or
 	// written to the data directory (development only).
@@ -70,7 +76,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 func Variables() []string {
 	return []string{"CLOUT_ADDR", "CLOUT_BASE_URL", "CLOUT_SECRET", "DATABASE_URL", "CLOUT_DATA_DIR",
 		"CLOUT_TRUSTED_PROXIES", "CLOUT_STRIPE_API_BASE", "CLOUT_ENV", "CLOUT_LOG_LEVEL", "CLOUT_LOG_FORMAT",
-		"CLOUT_SHUTDOWN_TIMEOUT"}
+		"CLOUT_SHUTDOWN_TIMEOUT", "CLOUT_SMTP_URL", "CLOUT_MAIL_FROM"}
 }
 
 func cleanEnvError(err error) error {
@@ -150,6 +156,17 @@ func (c *Config) validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return bad("CLOUT_SHUTDOWN_TIMEOUT", "must be a positive duration such as 30s")
 	}
+	if c.SMTPURL != "" {
+		if err := checkSMTPURL(c.SMTPURL); err != nil {
+			return bad("CLOUT_SMTP_URL", "%v", err)
+		}
+	}
+	if strings.ContainsAny(c.MailFrom, "\r\n") {
+		return bad("CLOUT_MAIL_FROM", "must be one line")
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return bad("CLOUT_MAIL_FROM", "want an address such as \"Clout <no-reply@example.com>\", got %q", c.MailFrom)
+	}
 	c.proxies = nil
 	for _, p := range c.TrustedProxies {
 		p = strings.TrimSpace(p)
@@ -169,6 +186,37 @@ func checkHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("want an absolute http(s) URL, got %q", raw)
+	}
+	return nil
+}
+
+// checkSMTPURL accepts smtp://[user:password@]host:port and smtps://…; its
+// errors never repeat the URL, which may hold a password.
+func checkSMTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a valid URL; want smtp://user:password@host:587 or smtps://user:password@host:465 (percent-encode special characters in the user and password)")
+	}
+	if u.Scheme != "smtp" && u.Scheme != "smtps" {
+		return fmt.Errorf("want scheme smtp (STARTTLS when offered) or smtps (implicit TLS), got %q", u.Scheme)
+	}
+	if u.Opaque != "" || u.Hostname() == "" {
+		return errors.New("missing host; want smtp://host:port")
+	}
+	port := u.Port()
+	if port == "" {
+		return errors.New("missing port; want smtp://host:587 or smtps://host:465")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("bad port %q", port)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("want no path, query or fragment after host:port")
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); !has || u.User.Username() == "" {
+			return errors.New("credentials must be given as user:password")
+		}
 	}
 	return nil
 }
@@ -256,10 +304,15 @@ func (c *Config) LogValue() slog.Value {
 	if c.Secret != "" {
 		secret = "****"
 	}
+	smtp := "unset (mail stays in the outbox)"
+	if c.SMTPURL != "" {
+		smtp = MaskURL(c.SMTPURL)
+	}
 	return slog.GroupValue(
 		slog.String("addr", c.Addr), slog.String("base_url", c.BaseURL), slog.String("database", db),
 		slog.String("data_dir", c.DataDir), slog.String("secret", secret), slog.String("env", c.Env),
 		slog.Any("trusted_proxies", c.TrustedProxies), slog.String("stripe_api_base", c.StripeAPIBase),
+		slog.String("smtp", smtp), slog.String("mail_from", c.MailFrom),
 	)
 }
 

@@ -18,7 +18,8 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || c.DataDir != "./data" || !c.UsesSQLite() || c.SecureCookies() {
+	if c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || c.DataDir != "./data" || !c.UsesSQLite() || c.SecureCookies() ||
+		c.SMTPURL != "" || c.MailFrom != "Clout <no-reply@localhost>" {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -110,5 +111,64 @@ func TestEnsureSecretConcurrentStarts(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Fatalf("data dir holds %d files, want only the secret", len(entries))
+	}
+}
+
+func TestSMTPSettings(t *testing.T) {
+	good := []string{
+		"smtp://mail.example.com:587",
+		"smtps://mail.example.com:465",
+		"smtp://apikey:s3cr%2Ft@mail.example.com:2525",
+		"smtps://user%40example.com:pw@[::1]:465/",
+	}
+	for _, u := range good {
+		if _, err := load(map[string]string{"CLOUT_SMTP_URL": u}); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	bad := map[string]string{
+		"http://mail.example.com:587":             "scheme",
+		"smtp://mail.example.com":                 "port",
+		"smtp://:587":                             "host",
+		"smtp://mail.example.com:0":               "port",
+		"smtp://mail.example.com:99999":           "port",
+		"smtp://mail.example.com:587/inbox":       "path",
+		"smtp://mail.example.com:587?tls=off":     "query",
+		"smtp://justauser@mail.example.com:587":   "user:password",
+		"smtp:mail.example.com:587":               "host",
+		"smtp://us er:hunter2@mail example.com:5": "valid URL",
+	}
+	for u, want := range bad {
+		_, err := load(map[string]string{"CLOUT_SMTP_URL": u})
+		if err == nil || !strings.HasPrefix(err.Error(), "config: CLOUT_SMTP_URL: ") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want CLOUT_SMTP_URL and %q", u, err, want)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: the password is in the error: %v", u, err)
+		}
+	}
+
+	for _, from := range []string{"no-reply@example.com", "Acme Creators <creators@acme.test>", "\"Zoë's shop\" <z@example.com>"} {
+		c, err := load(map[string]string{"CLOUT_MAIL_FROM": from})
+		if err != nil || c.MailFrom != from {
+			t.Errorf("%s: %v", from, err)
+		}
+	}
+	for _, from := range []string{"not an address", "Clout <no-reply@localhost>\r\nBcc: x@example.com", "a@b, c@d"} {
+		_, err := load(map[string]string{"CLOUT_MAIL_FROM": from})
+		if err == nil || !strings.HasPrefix(err.Error(), "config: CLOUT_MAIL_FROM: ") {
+			t.Errorf("%q: err = %v, want one naming CLOUT_MAIL_FROM", from, err)
+		}
+	}
+
+	c, err := load(map[string]string{"CLOUT_SMTP_URL": "smtps://apikey:hunter2@smtp.example.com:465", "CLOUT_MAIL_FROM": "Acme <hi@acme.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("cfg", "config", c)
+	if strings.Contains(buf.String(), "hunter2") || !strings.Contains(buf.String(), "smtp.example.com:465") || !strings.Contains(buf.String(), "hi@acme.test") {
+		t.Fatalf("logged: %s", buf.String())
 	}
 }

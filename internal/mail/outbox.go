@@ -1,7 +1,8 @@
-// Package mail queues outgoing email in the outbox table. Delivery over SMTP
-// comes with the mail issue; until then owners read their brand's outbox at
-// /admin/outbox, and in development messages not tied to a brand (password
-// resets) are also written to the server log.
+// Package mail queues outgoing email in the outbox table, renders it from the
+// templates in templates/, and delivers it over SMTP when CLOUT_SMTP_URL is
+// set (Sender). Owners read their brand's outbox at /admin/outbox, so every
+// flow works locally without a mail server; in development without SMTP,
+// messages not tied to a brand (password resets) are also logged.
 package mail
 
 import (
@@ -53,7 +54,7 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *gorm.DB, brandID, to, subject,
 	if brandID != "" {
 		m.BrandID = &brandID
 	} else if o.logBodies {
-		o.log.InfoContext(ctx, "mail queued (development: no SMTP yet, body logged)", "to", to, "subject", subject, "body", body)
+		o.log.InfoContext(ctx, "mail queued (development without SMTP: body logged)", "to", to, "subject", subject, "body", body)
 	}
 	if err := tx.WithContext(ctx).Create(&m).Error; err != nil {
 		return fmt.Errorf("mail: queueing: %w", err)
