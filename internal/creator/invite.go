@@ -2,7 +2,6 @@ package creator
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/cloutapp/clout/internal/auth"
@@ -59,9 +58,6 @@ func (s *Service) New(ctx context.Context, actor brand.Actor, brandID string, p 
 		data.Link = link
 		return s.outbox.Send(ctx, tx, brandID, c.Email, mail.CreatorInvite, data)
 	})
-	if errors.Is(err, ErrDuplicate) {
-		return nil, "", validate.Errors{{Field: "email", Message: "this email is already in your program; find them in the creators list"}}
-	}
 	if err != nil {
 		return nil, "", err
 	}

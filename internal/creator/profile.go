@@ -1,6 +1,8 @@
 package creator
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -170,3 +172,22 @@ func str(s string) *string { return &s }
 
 // statusLabel is a status for messages.
 func statusLabel(s Status) string { return fmt.Sprintf("%q", string(s)) }
+
+// UnmarshalJSON takes a handle as a plain string ("@ana") or as an object
+// ({"handle": "@ana", "audience_size": 12000}).
+func (h *HandleInput) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*h = HandleInput{Handle: s}
+		return nil
+	}
+	type plain HandleInput
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return fmt.Errorf("a handle is a string such as \"@ana\" or an object {\"handle\", \"audience_size\"}: %w", err)
+	}
+	*h = HandleInput(p)
+	return nil
+}

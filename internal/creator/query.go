@@ -63,11 +63,13 @@ func (s *Service) Update(ctx context.Context, actor brand.Actor, brandID, id str
 		if err := s.db.ForUpdate(tx).Where("brand_id = ? AND id = ?", brandID, id).Take(&c).Error; err != nil {
 			return store.Err(err)
 		}
-		if status != nil && !status.Valid() {
-			return validate.Errors{{Field: "status", Message: "unknown status " + statusLabel(*status)}}
-		}
-		if status != nil && *status != c.Status && !c.Status.CanBecome(*status) {
-			return errIllegal(c.Status, *status)
+		if status != nil {
+			if err := checkStatusChange(*status, reason); err != nil {
+				return err
+			}
+			if *status != c.Status && !c.Status.CanBecome(*status) {
+				return errIllegal(c.Status, *status)
+			}
 		}
 		oldEmail := c.Email
 		handles, tags, errs := p.apply(&c)
@@ -87,7 +89,7 @@ func (s *Service) Update(ctx context.Context, actor brand.Actor, brandID, id str
 			return err
 		}
 		if status != nil && *status != c.Status {
-			return s.transition(tx, &c, *status, actor, reason)
+			return s.decide(ctx, tx, &c, *status, actor, reason)
 		}
 		return nil
 	})

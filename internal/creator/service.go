@@ -219,41 +219,57 @@ const MaxReason = 1000
 // SetStatus changes one of the brand's creators to status `to`, with an
 // optional reason, and emails the creator when an application is decided.
 func (s *Service) SetStatus(ctx context.Context, actor brand.Actor, brandID, creatorID string, to Status, reason string) (*Creator, error) {
-	reason = strings.TrimSpace(reason)
-	if !to.Valid() {
-		return nil, validate.Errors{{Field: "status", Message: fmt.Sprintf("unknown status %q", to)}}
-	}
-	if len(reason) > MaxReason {
-		return nil, validate.Errors{{Field: "reason", Message: fmt.Sprintf("at most %d characters", MaxReason)}}
+	if err := checkStatusChange(to, reason); err != nil {
+		return nil, err
 	}
 	var c Creator
 	err := s.db.WithTx(ctx, func(tx *gorm.DB) error {
 		if err := s.db.ForUpdate(tx).Where("brand_id = ? AND id = ?", brandID, creatorID).Take(&c).Error; err != nil {
 			return store.Err(err)
 		}
-		from := c.Status
-		if err := s.transition(tx, &c, to, actor, reason); err != nil {
-			return err
-		}
-		if from != Applied && from != Rejected {
-			return nil
-		}
-		b, err := s.brands.Get(ctx, brandID)
-		if err != nil {
-			return err
-		}
-		switch to {
-		case Active:
-			return s.outbox.Send(ctx, tx, brandID, c.Email, mail.ApplicationApproved, s.mailData(b, &c, ""))
-		case Rejected:
-			return s.outbox.Send(ctx, tx, brandID, c.Email, mail.ApplicationRejected, s.mailData(b, &c, reason))
-		}
-		return nil
+		return s.decide(ctx, tx, &c, to, actor, reason)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// checkStatusChange validates a requested status and reason.
+func checkStatusChange(to Status, reason string) error {
+	var errs validate.Errors
+	if !to.Valid() {
+		errs.Add("status", "unknown status %q (one of invited, applied, active, paused, rejected, retired)", to)
+	}
+	if len(strings.TrimSpace(reason)) > MaxReason {
+		errs.Add("reason", "at most %d characters", MaxReason)
+	}
+	return errs.Err()
+}
+
+// decide changes a locked creator's status and, when that decides an
+// application, emails the applicant. Every brand-side status change (page,
+// bulk queue, API) comes through here.
+func (s *Service) decide(ctx context.Context, tx *gorm.DB, c *Creator, to Status, actor brand.Actor, reason string) error {
+	reason = strings.TrimSpace(reason)
+	from := c.Status
+	if err := s.transition(tx, c, to, actor, reason); err != nil {
+		return err
+	}
+	if from != Applied && from != Rejected {
+		return nil
+	}
+	b, err := s.brands.Get(ctx, c.BrandID)
+	if err != nil {
+		return err
+	}
+	switch to {
+	case Active:
+		return s.outbox.Send(ctx, tx, c.BrandID, c.Email, mail.ApplicationApproved, s.mailData(b, c, ""))
+	case Rejected:
+		return s.outbox.Send(ctx, tx, c.BrandID, c.Email, mail.ApplicationRejected, s.mailData(b, c, reason))
+	}
+	return nil
 }
 
 // BulkResult says what a bulk decision did with each creator.

@@ -489,3 +489,24 @@ func inOrder(sort string, a, b *creator.Creator) bool {
 	}
 	return false
 }
+
+// Deciding an application through Update (the API's PATCH) mails the
+// applicant like the pages do, and the reason is checked the same way.
+func TestUpdateStatusDecidesLikeSetStatus(t *testing.T) {
+	e := newEnv(t, testutil.SQLite(t))
+	ctx := context.Background()
+	b := e.brand(t, "Glow")
+	c, _ := e.creators.Apply(ctx, b.Brand.Slug, application("ana", "ana@x.test", 10))
+	long := strings.Repeat("x", creator.MaxReason+1)
+	rej := creator.Rejected
+	if _, err := e.creators.Update(ctx, owner(b), b.Brand.ID, c.ID, creator.Profile{}, &rej, long); err == nil {
+		t.Fatal("over-long reason accepted")
+	}
+	if _, err := e.creators.Update(ctx, owner(b), b.Brand.ID, c.ID, creator.Profile{}, &rej, "not a fit"); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := e.outbox.Latest(ctx, "ana@x.test")
+	if !strings.Contains(m.Body, "not a fit") || !strings.Contains(m.Subject, "Your application") {
+		t.Fatalf("rejection mail: %+v", m)
+	}
+}

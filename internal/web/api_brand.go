@@ -22,6 +22,10 @@ type brandJSON struct {
 	HoldDays              int              `json:"hold_days"`
 	PayoutMinimum         int64            `json:"payout_minimum"`
 	SecretsSet            brand.SecretsSet `json:"secrets_set"`
+	ProgramIntro          string           `json:"program_intro"`
+	ProgramTerms          string           `json:"program_terms"`
+	TermsVersion          int              `json:"terms_version"`
+	AutoApproveMin        int64            `json:"auto_approve_min_audience"`
 	CreatedAt             time.Time        `json:"created_at"`
 	UpdatedAt             time.Time        `json:"updated_at"`
 }
@@ -35,6 +39,7 @@ func toBrandJSON(b *brand.Brand) brandJSON {
 	return brandJSON{ID: b.ID, Name: b.Name, Slug: b.Slug, Currency: b.Currency, CurrencyExponent: cur.Exponent,
 		TimeZone: b.TimeZone, AllowedDomains: domains, AttributionWindowDays: b.AttributionWindowDays,
 		HoldDays: b.HoldDays, PayoutMinimum: b.PayoutMinimum, SecretsSet: b.SecretsSet(),
+		ProgramIntro: b.ProgramIntro, ProgramTerms: b.ProgramTerms, TermsVersion: b.TermsVersion, AutoApproveMin: b.AutoApproveMinAudience,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/config"
+	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/labstack/echo/v4"
@@ -23,6 +24,7 @@ type App struct {
 	cfg      *config.Config
 	db       *store.DB
 	brands   *brand.Service
+	creators *creator.Service
 	sessions *auth.Sessions
 	outbox   *mail.Outbox
 	log      *slog.Logger
@@ -38,6 +40,7 @@ type Deps struct {
 	Config   *config.Config
 	DB       *store.DB
 	Brands   *brand.Service
+	Creators *creator.Service
 	Sessions *auth.Sessions
 	Outbox   *mail.Outbox
 	Log      *slog.Logger
@@ -56,7 +59,7 @@ func New(d Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
+	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, creators: d.Creators, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
 		render:         r,
 		ipLimiter:      auth.NewLimiter(LoginPerIP, LoginWindow),
 		accountLimiter: auth.NewLimiter(LoginPerAccount, LoginWindow),
@@ -113,6 +116,11 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	pages.POST("/reset/:token", a.reset)
 	pages.GET("/invite/:token", a.inviteForm)
 	pages.POST("/invite/:token", a.inviteAccept)
+	pages.GET("/join/:slug", a.joinForm)
+	pages.POST("/join/:slug", a.join)
+	pages.GET("/creator-invite/:token", a.creatorInviteForm)
+	pages.POST("/creator-invite/:token", a.creatorInviteAccept)
+	a.portalRoutes(pages)
 
 	in := pages.Group("", a.requireLogin)
 	in.POST("/logout", a.logout)
@@ -130,6 +138,14 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.GET("/settings/api-keys", a.apiKeys)
 	in.POST("/settings/api-keys", a.apiKeyCreate, requireWrite)
 	in.POST("/settings/api-keys/:id/revoke", a.apiKeyRevoke, requireWrite)
+	in.GET("/creators", a.creatorList)
+	in.GET("/creators/new", a.creatorNewForm, requireWrite)
+	in.POST("/creators/new", a.creatorNew, requireWrite)
+	in.GET("/creators/applications", a.applications)
+	in.POST("/creators/applications/decide", a.applicationsDecide, requireWrite)
+	in.GET("/creators/:id", a.creatorDetail)
+	in.POST("/creators/:id", a.creatorEdit, requireWrite)
+	in.POST("/creators/:id/status", a.creatorStatus, requireWrite)
 	in.GET("/admin/audit", a.auditLog, requireOwner)
 	in.GET("/admin/outbox", a.outboxPage, requireOwner)
 }
@@ -144,6 +160,10 @@ func (a *App) apiRoutes(e *echo.Echo) {
 	api.GET("/api-keys/:id", a.apiKeysGet)
 	api.GET("/members", a.apiMembersList)
 	api.GET("/members/:id", a.apiMembersGet)
+	api.GET("/creators", a.apiCreatorsList)
+	api.POST("/creators", a.apiCreatorsCreate)
+	api.GET("/creators/:id", a.apiCreatorsGet)
+	api.PATCH("/creators/:id", a.apiCreatorsPatch)
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/validate"
 	"github.com/labstack/echo/v4"
@@ -54,7 +55,7 @@ func classify(err error) *apiError {
 		if strings.HasPrefix(msg, "missing csrf token") {
 			return &apiError{Status: 403, Code: "csrf", Message: csrfMessage}
 		}
-		if he.Code == http.StatusNotFound {
+		if he.Code == http.StatusNotFound && he.Message == echo.ErrNotFound.Message {
 			msg = "There is nothing at this address."
 		}
 		if he.Code == http.StatusRequestEntityTooLarge {
@@ -65,6 +66,10 @@ func classify(err error) *apiError {
 		return &apiError{Status: 404, Code: "not_found", Message: "not found"}
 	case errors.Is(err, brand.ErrForbidden):
 		return &apiError{Status: 403, Code: "forbidden", Message: err.Error()}
+	case errors.Is(err, creator.ErrIllegalTransition):
+		return &apiError{Status: 409, Code: "illegal_transition", Message: err.Error()}
+	case errors.Is(err, creator.ErrDuplicate):
+		return &apiError{Status: 409, Code: "duplicate", Message: err.Error()}
 	case errors.Is(err, brand.ErrLastOwner), errors.Is(err, brand.ErrAlreadyMember), errors.Is(err, store.ErrConflict):
 		return &apiError{Status: 409, Code: "conflict", Message: err.Error()}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/config"
+	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
@@ -60,10 +61,11 @@ const noStripe = "http://127.0.0.1:1"
 // testApp is a running Clout on a real database.
 type testApp struct {
 	*httptest.Server
-	DB     *store.DB
-	Brands *brand.Service
-	Outbox *mail.Outbox
-	Config *config.Config
+	DB       *store.DB
+	Brands   *brand.Service
+	Creators *creator.Service
+	Outbox   *mail.Outbox
+	Config   *config.Config
 	// Logs holds everything the app logged, at every level.
 	Logs *syncBuffer
 }
@@ -113,14 +115,16 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	outbox := mail.NewOutbox(db, log, false)
 	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log, brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase}})
-	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Sessions: auth.NewSessions(db, cfg.Secret), Outbox: outbox, Log: log})
+	creators := creator.NewService(db, brands, outbox, cfg.BaseURL, cfg.Secret, log)
+	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Sessions: auth.NewSessions(db, cfg.Secret),
+		Outbox: outbox, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = app.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: brands, Outbox: outbox, Config: cfg, Logs: logs}
+	return &testApp{Server: srv, DB: db, Brands: brands, Creators: creators, Outbox: outbox, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }

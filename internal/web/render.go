@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/money"
 	"github.com/cloutapp/clout/templates"
 	assets "github.com/cloutapp/clout/web"
@@ -37,6 +39,24 @@ var funcs = template.FuncMap{
 	},
 	"join":     strings.Join,
 	"canWrite": func(r brand.Role) bool { return r.CanWrite() },
+	"num":      formatThousands,
+	"actionLabel": func(from, to creator.Status) string {
+		switch {
+		case to == creator.Active && (from == creator.Applied || from == creator.Rejected):
+			return "Approve"
+		case to == creator.Active && from == creator.Paused:
+			return "Resume"
+		case to == creator.Active:
+			return "Activate"
+		case to == creator.Rejected:
+			return "Reject"
+		case to == creator.Paused:
+			return "Pause"
+		case to == creator.Retired:
+			return "Retire"
+		}
+		return string(to)
+	},
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, fmt.Errorf("dict: odd number of arguments")
@@ -51,6 +71,24 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+}
+
+// formatThousands writes 1234567 as "1,234,567".
+func formatThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 func newRenderer() (*renderer, error) {

@@ -13,6 +13,7 @@ import (
 
 type settingsForm struct {
 	Name, Currency, TimeZone, AllowedDomains, AttributionWindowDays, HoldDays, PayoutMinimum string
+	ProgramIntro, ProgramTerms, AutoApproveMinAudience                                       string
 }
 
 type settingsView struct {
@@ -28,7 +29,8 @@ func formFromBrand(b *brand.Brand) settingsForm {
 	return settingsForm{Name: b.Name, Currency: b.Currency, TimeZone: b.TimeZone,
 		AllowedDomains:        strings.Join(b.AllowedDomains, "\n"),
 		AttributionWindowDays: strconv.Itoa(b.AttributionWindowDays), HoldDays: strconv.Itoa(b.HoldDays),
-		PayoutMinimum: money.Amount{Minor: b.PayoutMinimum, Currency: b.Currency}.Decimal()}
+		PayoutMinimum: money.Amount{Minor: b.PayoutMinimum, Currency: b.Currency}.Decimal(),
+		ProgramIntro:  b.ProgramIntro, ProgramTerms: b.ProgramTerms, AutoApproveMinAudience: strconv.FormatInt(b.AutoApproveMinAudience, 10)}
 }
 
 func (a *App) settingsView(c echo.Context, f settingsForm, errs validate.Errors) settingsView {
@@ -56,13 +58,24 @@ func (a *App) settingsSave(c echo.Context) error {
 	p := currentPrincipal(c)
 	f := settingsForm{Name: c.FormValue("name"), Currency: c.FormValue("currency"), TimeZone: c.FormValue("time_zone"),
 		AllowedDomains: c.FormValue("allowed_domains"), AttributionWindowDays: c.FormValue("attribution_window_days"),
-		HoldDays: c.FormValue("hold_days"), PayoutMinimum: c.FormValue("payout_minimum")}
+		HoldDays: c.FormValue("hold_days"), PayoutMinimum: c.FormValue("payout_minimum"),
+		ProgramIntro: c.FormValue("program_intro"), ProgramTerms: c.FormValue("program_terms"),
+		AutoApproveMinAudience: c.FormValue("auto_approve_min_audience")}
 	var errs validate.Errors
 	patch := brand.SettingsPatch{Name: &f.Name, Currency: &f.Currency, TimeZone: &f.TimeZone}
 	domains := strings.FieldsFunc(f.AllowedDomains, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' })
 	patch.AllowedDomains = &domains
 	patch.AttributionWindowDays = formInt(&errs, "attribution_window_days", f.AttributionWindowDays)
 	patch.HoldDays = formInt(&errs, "hold_days", f.HoldDays)
+	patch.ProgramIntro, patch.ProgramTerms = &f.ProgramIntro, &f.ProgramTerms
+	if v := strings.TrimSpace(strings.ReplaceAll(f.AutoApproveMinAudience, ",", "")); v == "" {
+		var off int64
+		patch.AutoApproveMinAudience = &off
+	} else if n, err := strconv.ParseInt(v, 10, 64); err != nil {
+		errs.Add("auto_approve_min_audience", "enter a whole number of followers, or 0 to review every application")
+	} else {
+		patch.AutoApproveMinAudience = &n
+	}
 	// The payout minimum is typed in the (new) currency's units, e.g. "50.00".
 	if cur, err := money.LookupCurrency(f.Currency); err == nil {
 		pm := strings.TrimSpace(f.PayoutMinimum)

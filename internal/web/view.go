@@ -15,6 +15,8 @@ type Page struct {
 	Brand  *brand.Brand
 	Role   brand.Role
 	Brands []brand.BrandMembership
+	// Portal is set on creator portal pages.
+	Portal *portalContext
 }
 
 // page fills the layout's fields from the request.
@@ -26,6 +28,7 @@ func (a *App) page(c echo.Context, title, nav string) Page {
 	if pr := currentPrincipal(c); pr != nil {
 		p.User, p.Brand, p.Role, p.Brands = pr.User, pr.Brand, pr.Role, pr.Brands
 	}
+	p.Portal = currentPortal(c)
 	return p
 }
 
