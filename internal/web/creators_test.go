@@ -313,8 +313,8 @@ func TestCreatorsAPI(t *testing.T) {
 			}
 			status, body := a.api(t, "GET", path, b.APIKey, "")
 			var page struct {
-				Data []struct{ ID string }
-				Next *string `json:"next_cursor"`
+				Data  []struct{ ID string }
+				Next  *string `json:"next_cursor"`
 				Total int64
 			}
 			json.Unmarshal([]byte(body), &page)
