@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/creator"
@@ -126,10 +127,12 @@ func (a *App) portalLogin(c echo.Context) error {
 		return a.loginLimited(c, loginView{Page: v.Page, Email: v.Email}, wait)
 	}
 	ctx := c.Request().Context()
+	// Per address too: nobody can flood a creator's inbox with login links
+	// or guess at their password.
+	if ok, wait := a.accountLimiter.Allow("creator:" + strings.ToLower(strings.TrimSpace(v.Email))); !ok {
+		return a.loginLimited(c, loginView{Page: v.Page, Email: v.Email}, wait)
+	}
 	if pw := c.FormValue("password"); pw != "" {
-		if ok, wait := a.accountLimiter.Allow("creator:" + v.Email); !ok {
-			return a.loginLimited(c, loginView{Page: v.Page, Email: v.Email}, wait)
-		}
 		tok, sess, err := a.creators.LoginPassword(ctx, v.Email, pw)
 		if err != nil {
 			v.Error = "Wrong email or password, or no program you can enter. You can always log in with an email link instead."
