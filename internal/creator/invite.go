@@ -43,7 +43,11 @@ func (s *Service) New(ctx context.Context, actor brand.Actor, brandID string, p 
 	}
 	var link string
 	err = s.db.WithTx(ctx, func(tx *gorm.DB) error {
-		if err := s.create(tx, c, handles, tags, actor, "added by the brand"); err != nil {
+		reason := "added by the brand"
+		if status == Invited {
+			reason = "invited by the brand"
+		}
+		if err := s.create(tx, c, handles, tags, actor, reason); err != nil {
 			return err
 		}
 		if status != Invited {

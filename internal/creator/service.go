@@ -86,7 +86,7 @@ func (s *Service) Apply(ctx context.Context, slug string, in Application) (*Crea
 	c.TermsVersion, c.TermsAcceptedAt = &b.TermsVersion, &now
 	auto := b.AutoApproveMinAudience > 0 && c.TotalAudience >= b.AutoApproveMinAudience
 	err = s.db.WithTx(ctx, func(tx *gorm.DB) error {
-		if err := s.create(tx, c, handles, tags, creatorActor(c), "applied"); err != nil {
+		if err := s.create(tx, c, handles, tags, creatorActor(c), ""); err != nil {
 			return err
 		}
 		data := s.mailData(b, c, "")
