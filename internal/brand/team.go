@@ -228,12 +228,9 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, actorRole Role, b
 		return validate.Errors{{Field: "role", Message: "choose owner, admin or analyst"}}
 	}
 	return s.db.WithTx(ctx, func(tx *gorm.DB) error {
-		if err := s.lockBrand(tx, brandID); err != nil {
+		m, err := s.lockedMember(tx, brandID, memberID)
+		if err != nil {
 			return err
-		}
-		var m Membership
-		if err := tx.Where("brand_id = ? AND id = ?", brandID, memberID).Take(&m).Error; err != nil {
-			return store.Err(err)
 		}
 		if !actorRole.CanWrite() || ((m.Role == Owner || role == Owner) && actorRole != Owner) {
 			return ErrForbidden
@@ -246,7 +243,7 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, actorRole Role, b
 				return err
 			}
 		}
-		if err := tx.Model(&m).Update("role", role).Error; err != nil {
+		if err := tx.Model(m).Update("role", role).Error; err != nil {
 			return err
 		}
 		return s.audit(tx, brandID, actor, "member.role_changed", map[string]any{"member_id": m.ID, "user_id": m.UserID, "from": string(m.Role), "to": string(role)})
@@ -256,12 +253,9 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, actorRole Role, b
 // RemoveMember takes someone off the team.
 func (s *Service) RemoveMember(ctx context.Context, actor Actor, actorRole Role, brandID, memberID string) error {
 	return s.db.WithTx(ctx, func(tx *gorm.DB) error {
-		if err := s.lockBrand(tx, brandID); err != nil {
+		m, err := s.lockedMember(tx, brandID, memberID)
+		if err != nil {
 			return err
-		}
-		var m Membership
-		if err := tx.Where("brand_id = ? AND id = ?", brandID, memberID).Take(&m).Error; err != nil {
-			return store.Err(err)
 		}
 		if !actorRole.CanWrite() || (m.Role == Owner && actorRole != Owner) {
 			return ErrForbidden
@@ -271,7 +265,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor Actor, actorRole Role,
 				return err
 			}
 		}
-		if err := tx.Delete(&m).Error; err != nil {
+		if err := tx.Delete(m).Error; err != nil {
 			return err
 		}
 		// Their sessions in this brand end now.
@@ -283,12 +277,19 @@ func (s *Service) RemoveMember(ctx context.Context, actor Actor, actorRole Role,
 	})
 }
 
-// lockBrand takes the brand's row lock, so that changes to one brand's team
-// (and settings) happen one at a time: two owners demoting each other at once
-// cannot leave the brand without an owner.
-func (s *Service) lockBrand(tx *gorm.DB, brandID string) error {
+// lockedMember takes the brand's row lock, so that changes to one brand's
+// team happen one at a time (two owners demoting each other at once cannot
+// leave the brand without an owner), then loads one of its members.
+func (s *Service) lockedMember(tx *gorm.DB, brandID, memberID string) (*Membership, error) {
 	var b Brand
-	return store.Err(s.db.ForUpdate(tx).Select("id").Where("id = ?", brandID).Take(&b).Error)
+	if err := s.db.ForUpdate(tx).Select("id").Where("id = ?", brandID).Take(&b).Error; err != nil {
+		return nil, store.Err(err)
+	}
+	var m Membership
+	if err := tx.Where("brand_id = ? AND id = ?", brandID, memberID).Take(&m).Error; err != nil {
+		return nil, store.Err(err)
+	}
+	return &m, nil
 }
 
 func (s *Service) keepAnOwner(tx *gorm.DB, brandID string) error {
