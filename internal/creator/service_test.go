@@ -462,6 +462,9 @@ func TestListFiltersSortsAndPages(t *testing.T) {
 			}
 		}
 		check(creator.ListQuery{Platform: "tiktok"}, 9)
+		if page, _ := e.creators.List(ctx, b.Brand.ID, creator.ListQuery{NoTotal: true, Limit: 5}); page.Total != -1 || len(page.Creators) != 5 {
+			t.Fatalf("NoTotal: total %d, %d creators", page.Total, len(page.Creators))
+		}
 		check(creator.ListQuery{Tag: "group1"}, 12)
 		check(creator.ListQuery{Search: "creator 1"}, 10)
 		check(creator.ListQuery{Search: "C07@X"}, 1)

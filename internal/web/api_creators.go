@@ -124,6 +124,9 @@ func (a *App) apiCreatorsList(c echo.Context) error {
 		}
 		q.Limit = n
 	}
+	// The total is counted on the first page only; a walk through later
+	// pages does not pay for it again.
+	q.NoTotal = q.Cursor != ""
 	page, err := a.creators.List(c.Request().Context(), currentKey(c).BrandID, q)
 	var ve validate.Errors
 	if errors.As(err, &ve) {
@@ -140,5 +143,9 @@ func (a *App) apiCreatorsList(c echo.Context) error {
 	if page.Next != "" {
 		next = &page.Next
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": out, "next_cursor": next, "total": page.Total})
+	var total *int64
+	if page.Total >= 0 {
+		total = &page.Total
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": out, "next_cursor": next, "total": total})
 }

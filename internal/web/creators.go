@@ -40,6 +40,17 @@ func (a *App) creatorList(c echo.Context) error {
 	v := creatorListView{Page: a.page(c, "Creators", "creators"), Query: q, Statuses: creator.Statuses,
 		Platforms: creator.Platforms, Sorts: creator.Sorts,
 		Filtered: q.Search != "" || q.Status != "" || q.Platform != "" || q.Tag != ""}
+	counts, err := a.creators.CountByStatus(ctx, p.Brand.ID)
+	if err != nil {
+		return err
+	}
+	v.Counts = counts
+	for _, n := range counts {
+		v.AllCount += n
+	}
+	// Without search, platform or tag, the status tabs' counts are the total.
+	byStatusOnly := q.Search == "" && q.Platform == "" && q.Tag == ""
+	q.NoTotal = byStatusOnly
 	res, err := a.creators.List(ctx, p.Brand.ID, q)
 	var ve validate.Errors
 	if errors.As(err, &ve) {
@@ -50,11 +61,11 @@ func (a *App) creatorList(c echo.Context) error {
 		return err
 	}
 	v.Result = res
-	if v.Counts, err = a.creators.CountByStatus(ctx, p.Brand.ID); err != nil {
-		return err
-	}
-	for _, n := range v.Counts {
-		v.AllCount += n
+	if byStatusOnly {
+		res.Total = v.AllCount
+		if q.Status != "" {
+			res.Total = counts[q.Status]
+		}
 	}
 	if res.Next != "" {
 		next := c.QueryParams()
