@@ -339,7 +339,7 @@ func (b *bench) login() error {
 type listJSON struct {
 	Data       []json.RawMessage `json:"data"`
 	NextCursor *string           `json:"next_cursor"`
-	Total      int64             `json:"total"`
+	Total      *int64            `json:"total"`
 }
 
 // deepCursor follows next_cursor from the first page, pages times or up to
@@ -387,7 +387,11 @@ func (b *bench) measure(sc *sqlCounter, path string, n int) (result, error) {
 	r.p50, r.p95 = times[n/2], times[(n*95+99)/100-1]
 	var page listJSON
 	if strings.HasPrefix(path, "/api/") && json.Unmarshal(body, &page) == nil {
-		r.note += fmt.Sprintf("%d of %d", len(page.Data), page.Total)
+		if page.Total != nil {
+			r.note += fmt.Sprintf("%d of %d", len(page.Data), *page.Total)
+		} else {
+			r.note += fmt.Sprintf("%d (total on the first page only)", len(page.Data))
+		}
 	}
 	return r, nil
 }
