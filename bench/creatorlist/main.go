@@ -26,15 +26,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cloutapp/clout/internal/app"
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/config"
-	"github.com/cloutapp/clout/internal/creator"
-	"github.com/cloutapp/clout/internal/mail"
-	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
-	"github.com/cloutapp/clout/internal/stripeapi"
-	"github.com/cloutapp/clout/internal/web"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
@@ -273,19 +269,16 @@ func startApp(ctx context.Context, db *store.DB) (*bench, error) {
 		return nil, err
 	}
 	log := slog.New(slog.DiscardHandler)
-	outbox := mail.NewOutbox(db, log, false)
-	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log, brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase}})
-	creators := creator.NewService(db, brands, outbox, cfg.BaseURL, cfg.Secret, log)
-	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Sessions: auth.NewSessions(db, cfg.Secret), Outbox: outbox, Log: log})
+	a, err := app.New(cfg, db, log)
 	if err != nil {
 		return nil, err
 	}
-	created, err := brands.CreateBrand(ctx, brand.NewBrand{Name: "Bench Co", OwnerEmail: ownerEmail, Password: password,
+	created, err := a.Brands.CreateBrand(ctx, brand.NewBrand{Name: "Bench Co", OwnerEmail: ownerEmail, Password: password,
 		Currency: "USD", WithAPIKey: true}, brand.Actor{Type: "cli", Label: "creatorlist bench"})
 	if err != nil {
 		return nil, err
 	}
-	srv.Config.Handler = app.Handler()
+	srv.Config.Handler = a.Web.Handler()
 	srv.Start()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -18,14 +18,11 @@ import (
 	"syscall"
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
-	"github.com/cloutapp/clout/internal/auth"
+	"github.com/cloutapp/clout/internal/app"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/config"
-	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/mail"
-	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
-	"github.com/cloutapp/clout/internal/stripeapi"
 	"github.com/cloutapp/clout/internal/web"
 )
 
@@ -157,11 +154,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	outbox := mail.NewOutbox(db, log, cfg.Env == "development" && cfg.SMTPURL == "")
-	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log, brandOptions(cfg))
-	creators := creator.NewService(db, brands, outbox, cfg.BaseURL, cfg.Secret, log)
-	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Sessions: auth.NewSessions(db, cfg.Secret),
-		Outbox: outbox, Log: log})
+	a, err := app.New(cfg, db, log)
 	if err != nil {
 		return err
 	}
@@ -182,11 +175,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		log.Info("mail: delivering the outbox over SMTP", "smtp", config.MaskURL(cfg.SMTPURL), "from", cfg.MailFrom)
 	}
 	log.Info("clout is ready", "url", cfg.BaseURL)
-	return web.Serve(ctx, ln, app.Handler(), cfg.ShutdownTimeout, log, drainers...)
-}
-
-func brandOptions(cfg *config.Config) brand.Options {
-	return brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase}}
+	return web.Serve(ctx, ln, a.Web.Handler(), cfg.ShutdownTimeout, log, drainers...)
 }
 
 func brandCreate(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) (int, error) {
@@ -221,8 +210,11 @@ func brandCreate(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 		return 1, err
 	}
 	defer db.Close()
-	brands := brand.NewService(db, secret.NewBox(cfg.Secret), mail.NewOutbox(db, log, false), log, brandOptions(cfg))
-	created, err := brands.CreateBrand(ctx, brand.NewBrand{Name: *name, OwnerName: *ownerName, OwnerEmail: *email,
+	a, err := app.New(cfg, db, log)
+	if err != nil {
+		return 1, err
+	}
+	created, err := a.Brands.CreateBrand(ctx, brand.NewBrand{Name: *name, OwnerName: *ownerName, OwnerEmail: *email,
 		Password: *password, Currency: *currency, TimeZone: *tz, WithAPIKey: true}, brand.Actor{Type: "cli", Label: "clout brand create"})
 	if err != nil {
 		if brand.ErrIsValidation(err) {

@@ -15,16 +15,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cloutapp/clout/internal/app"
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/config"
 	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/mail"
-	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
-	"github.com/cloutapp/clout/internal/stripeapi"
 	"github.com/cloutapp/clout/internal/testutil"
-	"github.com/cloutapp/clout/internal/web"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -94,7 +92,9 @@ const testSecret = "test-secret-0123456789abcdef0123456789"
 // variables (e.g. CLOUT_TRUSTED_PROXIES).
 func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	t.Helper()
-	vars := map[string]string{"CLOUT_SECRET": testSecret, "CLOUT_DATA_DIR": t.TempDir(), "CLOUT_STRIPE_API_BASE": noStripe}
+	// Production: the tests check what production logs (no mail bodies).
+	vars := map[string]string{"CLOUT_SECRET": testSecret, "CLOUT_DATA_DIR": t.TempDir(), "CLOUT_STRIPE_API_BASE": noStripe,
+		"CLOUT_ENV": "production"}
 	if stripeMock != "" {
 		vars["CLOUT_STRIPE_API_BASE"] = stripeMock
 	}
@@ -113,18 +113,14 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 		w = io.MultiWriter(logs, testWriter{t})
 	}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	outbox := mail.NewOutbox(db, log, false)
-	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log, brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase}})
-	creators := creator.NewService(db, brands, outbox, cfg.BaseURL, cfg.Secret, log)
-	app, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Sessions: auth.NewSessions(db, cfg.Secret),
-		Outbox: outbox, Log: log})
+	a, err := app.New(cfg, db, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = app.Handler()
+	srv.Config.Handler = a.Web.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: brands, Creators: creators, Outbox: outbox, Config: cfg, Logs: logs}
+	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Outbox: a.Outbox, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }
