@@ -64,7 +64,11 @@ type Brand struct {
 	// AutoApproveMinAudience approves applications whose total audience is at
 	// least this; 0 is off.
 	AutoApproveMinAudience int64
-	CreatedAt              time.Time
+	// UTMCampaign is the utm_campaign redirects add (a link may override it).
+	UTMCampaign string `gorm:"column:utm_campaign"`
+	// ClickParam names the query parameter carrying the click id to the store.
+	ClickParam string `gorm:"column:click_param"`
+	CreatedAt  time.Time
 	UpdatedAt              time.Time
 }
 

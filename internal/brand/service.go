@@ -26,6 +26,7 @@ type Service struct {
 	outbox  *mail.Outbox
 	baseURL string
 	stripe  stripeapi.Factory
+	changed func(ctx context.Context, brandID string)
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -36,11 +37,13 @@ type Options struct {
 	BaseURL string
 	// Stripe makes clients for brands' Stripe keys (CLOUT_STRIPE_API_BASE).
 	Stripe stripeapi.Factory
+	// OnSettingsChanged, when set, is called after a brand's settings change.
+	OnSettingsChanged func(ctx context.Context, brandID string)
 }
 
 // NewService wires the brand service.
 func NewService(db *store.DB, box *secret.Box, outbox *mail.Outbox, log *slog.Logger, o Options) *Service {
-	return &Service{db: db, box: box, outbox: outbox, baseURL: o.BaseURL, stripe: o.Stripe, log: log, now: store.Now}
+	return &Service{db: db, box: box, outbox: outbox, baseURL: o.BaseURL, stripe: o.Stripe, changed: o.OnSettingsChanged, log: log, now: store.Now}
 }
 
 // NewBrand is what sign-up and `clout brand create` ask for.
@@ -98,6 +101,7 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 	now := s.now()
 	b := &Brand{ID: store.NewID("br"), Name: name, Slug: slugify(name), Currency: cur.Code, TimeZone: tz,
 		AllowedDomains: []string{}, AttributionWindowDays: 30, HoldDays: 30, TermsVersion: 1, ProgramTerms: DefaultTerms,
+		ClickParam: DefaultClickParam,
 		CreatedAt: now, UpdatedAt: now}
 	u := &User{ID: store.NewID("usr"), Email: email, Name: strings.TrimSpace(in.OwnerName), PasswordHash: hash,
 		CreatedAt: now, UpdatedAt: now}
@@ -149,6 +153,9 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 	}
 	return out, nil
 }
+
+// DefaultClickParam is the query parameter that carries the click id.
+const DefaultClickParam = "clout_click"
 
 // DefaultTerms are a new brand's program terms until the brand edits them.
 const DefaultTerms = `By joining this creator program you agree to:

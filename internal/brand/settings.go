@@ -31,6 +31,8 @@ type SettingsPatch struct {
 	ProgramTerms          *string   `json:"program_terms"`
 	// AutoApproveMinAudience: 0 turns auto-approval off.
 	AutoApproveMinAudience *int64 `json:"auto_approve_min_audience"`
+	UTMCampaign            *string `json:"utm_campaign"`
+	ClickParam             *string `json:"click_param"`
 }
 
 // Limits on settings.
@@ -74,6 +76,9 @@ func (s *Service) UpdateSettings(ctx context.Context, actor Actor, brandID strin
 		out = &b
 		return s.audit(tx, brandID, actor, "brand.settings_updated", changes)
 	})
+	if err == nil && s.changed != nil {
+		s.changed(ctx, brandID)
+	}
 	return out, err
 }
 
@@ -176,6 +181,25 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Err
 			b.AutoApproveMinAudience = m
 		}
 	}
+	if p.UTMCampaign != nil {
+		if v := strings.TrimSpace(*p.UTMCampaign); len(v) > 100 {
+			errs.Add("utm_campaign", "at most 100 characters")
+		} else {
+			change("utm_campaign", b.UTMCampaign, v)
+			b.UTMCampaign = v
+		}
+	}
+	if p.ClickParam != nil {
+		v := strings.TrimSpace(*p.ClickParam)
+		if !validParam(v) {
+			errs.Add("click_param", "use 1 to 40 letters, digits, - or _ (the store reads it from the landing page's query)")
+		} else if strings.HasPrefix(strings.ToLower(v), "utm_") {
+			errs.Add("click_param", "must not start with utm_ (those are the UTM parameters)")
+		} else {
+			change("click_param", b.ClickParam, v)
+			b.ClickParam = v
+		}
+	}
 	secrets := []struct {
 		field  string
 		value  *string
@@ -237,6 +261,18 @@ func (s *Service) checkStripeKey(ctx context.Context, key *string) validate.Erro
 		return errs
 	}
 	return nil
+}
+
+func validParam(v string) bool {
+	if v == "" || len(v) > 40 {
+		return false
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // NormalizeDomains lower-cases, trims and de-duplicates domain names and

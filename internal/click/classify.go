@@ -1,0 +1,151 @@
+// Package click records short-link clicks: it classifies each request (bot,
+// HEAD, link preview), hashes the visitor without keeping the IP, marks the
+// first human click per visitor and link per hour as unique, and writes the
+// events in batches off the redirect's path.
+package click
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cloutapp/clout/internal/secret"
+	"github.com/x-way/crawlerdetect"
+)
+
+// previewAgents are link-preview fetchers (chat apps and social networks
+// unfurling a pasted link), matched case-insensitively in the user agent.
+var previewAgents = []string{"facebookexternalhit", "facebookcatalog", "slackbot", "twitterbot", "whatsapp", "telegrambot",
+	"discordbot", "linkedinbot", "skypeuripreview", "pinterestbot", "redditbot", "embedly", "iframely", "vkshare",
+	"line/", "viber", "snapchat", "applebot", "bitlybot", "preview"}
+
+// NonHuman reports why a request is not a person following a link: "head",
+// "preview", "bot", or "" for a human.
+func NonHuman(r *http.Request) string {
+	if r.Method == http.MethodHead {
+		return "head"
+	}
+	// Browsers prefetching or prerendering a page they may show.
+	if p := r.Header.Get("Sec-Purpose") + r.Header.Get("Purpose") + r.Header.Get("X-Moz"); strings.Contains(p, "prefetch") || strings.Contains(p, "preview") {
+		return "preview"
+	}
+	ua := r.UserAgent()
+	if ua == "" {
+		return "bot"
+	}
+	low := strings.ToLower(ua)
+	for _, p := range previewAgents {
+		if strings.Contains(low, p) {
+			return "preview"
+		}
+	}
+	if crawlerdetect.IsCrawler(ua) {
+		return "bot"
+	}
+	return ""
+}
+
+// Device classes.
+const (
+	Mobile  = "mobile"
+	Tablet  = "tablet"
+	Desktop = "desktop"
+	Other   = "other"
+)
+
+// DeviceClass guesses the device from the user agent.
+func DeviceClass(ua string) string {
+	low := strings.ToLower(ua)
+	switch {
+	case low == "":
+		return Other
+	case strings.Contains(low, "ipad") || strings.Contains(low, "tablet") || (strings.Contains(low, "android") && !strings.Contains(low, "mobile")):
+		return Tablet
+	case strings.Contains(low, "mobi") || strings.Contains(low, "iphone") || strings.Contains(low, "android"):
+		return Mobile
+	case strings.Contains(low, "windows") || strings.Contains(low, "macintosh") || strings.Contains(low, "x11") || strings.Contains(low, "cros"):
+		return Desktop
+	}
+	return Other
+}
+
+// ReferrerHost is the host of the Referer header, lower-cased, or "".
+func ReferrerHost(ref string) string {
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	h := strings.ToLower(u.Hostname())
+	if len(h) > 253 {
+		return ""
+	}
+	return h
+}
+
+// Hasher hashes visitors with a key that changes every UTC day, so a hash
+// cannot be followed across days and the IP cannot be recovered from it.
+type Hasher struct {
+	master string
+	mu     sync.Mutex
+	day    string
+	key    []byte
+}
+
+// NewHasher keys visitor hashes from the master secret.
+func NewHasher(master string) *Hasher { return &Hasher{master: master} }
+
+// Visitor returns the day's hash of ip and user agent.
+func (h *Hasher) Visitor(at time.Time, ip, ua string) string {
+	day := at.UTC().Format("2006-01-02")
+	h.mu.Lock()
+	if h.day != day {
+		h.day, h.key = day, secret.Derive(h.master, "visitor-hash/"+day)
+	}
+	key := h.key
+	h.mu.Unlock()
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(ip))
+	m.Write([]byte{0})
+	m.Write([]byte(ua))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// UniqueWindow is how long a visitor's repeat clicks on a link are not unique.
+const UniqueWindow = time.Hour
+
+// Deduper remembers when each visitor last clicked each link, in memory.
+type Deduper struct {
+	mu    sync.Mutex
+	last  map[string]time.Time
+	sweep time.Time
+}
+
+// NewDeduper returns an empty deduper.
+func NewDeduper() *Deduper { return &Deduper{last: map[string]time.Time{}} }
+
+// Unique records a human click and reports whether it is the visitor's first
+// on that link within the window.
+func (d *Deduper) Unique(visitor, linkID string, at time.Time) bool {
+	k := visitor + "|" + linkID
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if at.Sub(d.sweep) > UniqueWindow {
+		for key, t := range d.last {
+			if at.Sub(t) >= UniqueWindow {
+				delete(d.last, key)
+			}
+		}
+		d.sweep = at
+	}
+	prev, seen := d.last[k]
+	d.last[k] = at
+	return !seen || at.Sub(prev) >= UniqueWindow
+}

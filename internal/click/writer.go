@@ -1,0 +1,206 @@
+package click
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cloutapp/clout/internal/store"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+)
+
+// Event is one click, as stored.
+type Event struct {
+	ID           string `gorm:"primaryKey"`
+	ClickedAt    time.Time
+	BrandID      string
+	CreatorID    string
+	LinkID       string
+	VisitorHash  string
+	ReferrerHost string
+	Device       string
+	Country      string
+	IsBot        bool
+	IsUnique     bool
+}
+
+// TableName is clicks.
+func (Event) TableName() string { return "clicks" }
+
+// Writer settings.
+const (
+	DefaultQueueSize = 100_000
+	FlushEvery       = 250 * time.Millisecond
+	MaxBatch         = 5_000
+)
+
+// Writer takes clicks from the redirect without blocking it and writes them
+// in batches: COPY on PostgreSQL, multi-row INSERTs in one transaction on
+// SQLite. A full queue drops the click (the redirect still happens), counts
+// it and logs it.
+type Writer struct {
+	db    *store.DB
+	log   *slog.Logger
+	queue chan Event
+
+	written atomic.Int64
+	dropped atomic.Int64
+	lastLog atomic.Int64 // unix seconds of the last drop warning
+
+	closeOnce sync.Once
+	closing   chan struct{}
+	done      chan struct{}
+}
+
+// NewWriter starts a writer with a queue of size events (DefaultQueueSize when 0).
+func NewWriter(db *store.DB, log *slog.Logger, size int) *Writer {
+	if size <= 0 {
+		size = DefaultQueueSize
+	}
+	w := &Writer{db: db, log: log, queue: make(chan Event, size), closing: make(chan struct{}), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+// Record queues a click and never blocks. It reports false when the click
+// was dropped because the queue is full or the writer is closed.
+func (w *Writer) Record(e Event) bool {
+	select {
+	case <-w.closing:
+		w.drop()
+		return false
+	default:
+	}
+	select {
+	case w.queue <- e:
+		return true
+	default:
+		w.drop()
+		return false
+	}
+}
+
+func (w *Writer) drop() {
+	n := w.dropped.Add(1)
+	now := time.Now().Unix()
+	if last := w.lastLog.Load(); now > last && w.lastLog.CompareAndSwap(last, now) {
+		w.log.Warn("click queue full: clicks dropped (redirects still answered)", "dropped_total", n, "queue_size", cap(w.queue))
+	}
+}
+
+// Written and Dropped count clicks since start.
+func (w *Writer) Written() int64 { return w.written.Load() }
+func (w *Writer) Dropped() int64 { return w.dropped.Load() }
+
+// Pending is the number of clicks waiting in the queue.
+func (w *Writer) Pending() int { return len(w.queue) }
+
+func (w *Writer) run() {
+	defer close(w.done)
+	batch := make([]Event, 0, MaxBatch)
+	tick := time.NewTicker(FlushEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case e := <-w.queue:
+			batch = append(batch, e)
+			if len(batch) >= MaxBatch {
+				batch = w.flush(batch)
+			}
+		case <-tick.C:
+			batch = w.flush(batch)
+		case <-w.closing:
+			// Everything answered before the close is in the queue: write it all.
+			for {
+				select {
+				case e := <-w.queue:
+					batch = append(batch, e)
+					if len(batch) >= MaxBatch {
+						batch = w.flush(batch)
+					}
+				default:
+					w.flush(batch)
+					return
+				}
+			}
+		}
+	}
+}
+
+// flush writes a batch, retrying until it succeeds: clicks that were
+// answered are never thrown away. New clicks wait in the queue meanwhile.
+func (w *Writer) flush(batch []Event) []Event {
+	if len(batch) == 0 {
+		return batch
+	}
+	backoff := 50 * time.Millisecond
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := w.write(ctx, batch)
+		cancel()
+		if err == nil {
+			w.written.Add(int64(len(batch)))
+			return batch[:0]
+		}
+		w.log.Error("writing clicks failed; retrying", "clicks", len(batch), "err", err, "in", backoff)
+		time.Sleep(backoff)
+		if backoff < 5*time.Second {
+			backoff *= 2
+		}
+	}
+}
+
+var columns = []string{"id", "clicked_at", "brand_id", "creator_id", "link_id", "visitor_hash", "referrer_host", "device",
+	"country", "is_bot", "is_unique"}
+
+func (w *Writer) write(ctx context.Context, batch []Event) error {
+	if w.db.Dialect == store.Postgres {
+		return w.copy(ctx, batch)
+	}
+	return w.db.WithTx(ctx, func(tx *gorm.DB) error {
+		return tx.CreateInBatches(batch, 100).Error
+	})
+}
+
+// copy writes with PostgreSQL's COPY protocol through the pool's pgx connection.
+func (w *Writer) copy(ctx context.Context, batch []Event) error {
+	conn, err := w.db.SQL().Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("click writer: not a pgx connection (%T)", dc)
+		}
+		rows := make([][]any, len(batch))
+		for i, e := range batch {
+			rows[i] = []any{e.ID, e.ClickedAt, e.BrandID, e.CreatorID, e.LinkID, e.VisitorHash, e.ReferrerHost, e.Device,
+				e.Country, e.IsBot, e.IsUnique}
+		}
+		n, err := sc.Conn().CopyFrom(ctx, pgx.Identifier{"clicks"}, columns, pgx.CopyFromRows(rows))
+		if err == nil && n != int64(len(batch)) {
+			err = fmt.Errorf("click writer: copied %d of %d rows", n, len(batch))
+		}
+		return err
+	})
+}
+
+// Drain stops taking clicks, writes every queued one and returns when done
+// (or when ctx ends, reporting how many were still queued).
+func (w *Writer) Drain(ctx context.Context) error {
+	w.closeOnce.Do(func() { close(w.closing) })
+	select {
+	case <-w.done:
+		w.log.Info("click writer drained", "written", w.Written(), "dropped", w.Dropped())
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("click writer: %d clicks not yet written at shutdown deadline: %w", len(w.queue), ctx.Err())
+	}
+}
