@@ -69,7 +69,7 @@ type Brand struct {
 	// ClickParam names the query parameter carrying the click id to the store.
 	ClickParam string `gorm:"column:click_param"`
 	CreatedAt  time.Time
-	UpdatedAt              time.Time
+	UpdatedAt  time.Time
 }
 
 // SecretsSet tells which secrets have a value, without revealing them.

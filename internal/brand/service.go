@@ -102,7 +102,7 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 	b := &Brand{ID: store.NewID("br"), Name: name, Slug: slugify(name), Currency: cur.Code, TimeZone: tz,
 		AllowedDomains: []string{}, AttributionWindowDays: 30, HoldDays: 30, TermsVersion: 1, ProgramTerms: DefaultTerms,
 		ClickParam: DefaultClickParam,
-		CreatedAt: now, UpdatedAt: now}
+		CreatedAt:  now, UpdatedAt: now}
 	u := &User{ID: store.NewID("usr"), Email: email, Name: strings.TrimSpace(in.OwnerName), PasswordHash: hash,
 		CreatedAt: now, UpdatedAt: now}
 	out := &Created{Brand: b, Owner: u}

@@ -30,7 +30,7 @@ type SettingsPatch struct {
 	ProgramIntro          *string   `json:"program_intro"`
 	ProgramTerms          *string   `json:"program_terms"`
 	// AutoApproveMinAudience: 0 turns auto-approval off.
-	AutoApproveMinAudience *int64 `json:"auto_approve_min_audience"`
+	AutoApproveMinAudience *int64  `json:"auto_approve_min_audience"`
 	UTMCampaign            *string `json:"utm_campaign"`
 	ClickParam             *string `json:"click_param"`
 }

@@ -148,7 +148,9 @@ func (r *Resolver) Changed(ctx context.Context, key string) { r.changed(ctx, key
 
 // BrandChanged refreshes every link of a brand (its allowed domains, UTM
 // campaign or click parameter changed) here and in the other instances.
-func (r *Resolver) BrandChanged(ctx context.Context, brandID string) { r.changed(ctx, "brand:"+brandID) }
+func (r *Resolver) BrandChanged(ctx context.Context, brandID string) {
+	r.changed(ctx, "brand:"+brandID)
+}
 
 func (r *Resolver) changed(ctx context.Context, what string) {
 	if err := r.reload(ctx, what); err != nil {
