@@ -1,0 +1,169 @@
+package click
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/testutil"
+)
+
+func TestNonHuman(t *testing.T) {
+	chrome := "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+	cases := []struct {
+		method, ua, purpose, want string
+	}{
+		{"GET", chrome, "", ""},
+		{"GET", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Instagram 300.0", "", ""},
+		{"HEAD", chrome, "", "head"},
+		{"GET", "Googlebot/2.1 (+http://www.google.com/bot.html)", "", "bot"},
+		{"GET", "curl/8.5.0", "", "bot"},
+		{"GET", "", "", "bot"},
+		{"GET", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "", "preview"},
+		{"GET", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "", "preview"},
+		{"GET", "WhatsApp/2.23.20.0", "", "preview"},
+		{"GET", "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)", "", "preview"},
+		{"GET", chrome, "prefetch;prerender", "preview"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest(c.method, "/abc", nil)
+		r.Header.Set("User-Agent", c.ua)
+		if c.purpose != "" {
+			r.Header.Set("Sec-Purpose", c.purpose)
+		}
+		if got := NonHuman(r); got != c.want {
+			t.Errorf("%s %q: %q, want %q", c.method, c.ua, got, c.want)
+		}
+	}
+	for ua, want := range map[string]string{
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148":         Mobile,
+		"Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36":                Mobile,
+		"Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)":                                Tablet,
+		"Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 Safari/537.36":    Tablet,
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605": Desktop,
+		"": Other,
+	} {
+		if got := DeviceClass(ua); got != want {
+			t.Errorf("DeviceClass(%q) = %q, want %q", ua, got, want)
+		}
+	}
+	if ReferrerHost("https://WWW.TikTok.com/@maya/video/1?x=1") != "www.tiktok.com" || ReferrerHost("::bad") != "" {
+		t.Error("ReferrerHost")
+	}
+}
+
+func TestVisitorHashRotatesDaily(t *testing.T) {
+	h := NewHasher("0123456789abcdef0123456789abcdef")
+	day := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	a := h.Visitor(day, "203.0.113.5", "UA")
+	if a != h.Visitor(day.Add(13*time.Hour), "203.0.113.5", "UA") {
+		t.Fatal("same visitor, same day: different hashes")
+	}
+	if a == h.Visitor(day.Add(24*time.Hour), "203.0.113.5", "UA") {
+		t.Fatal("the hash did not change with the day")
+	}
+	if a == h.Visitor(day, "203.0.113.6", "UA") || a == h.Visitor(day, "203.0.113.5", "UA2") {
+		t.Fatal("different visitors share a hash")
+	}
+	if len(a) != 32 {
+		t.Fatalf("hash %q", a)
+	}
+}
+
+func TestDedupeWindow(t *testing.T) {
+	d := NewDeduper()
+	t0 := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	steps := []struct {
+		visitor, link string
+		at            time.Duration
+		want          bool
+	}{
+		{"v1", "l1", 0, true},
+		{"v1", "l1", 10 * time.Minute, false},
+		{"v1", "l2", 11 * time.Minute, true},  // another link
+		{"v2", "l1", 12 * time.Minute, true},  // another visitor
+		{"v1", "l1", 69 * time.Minute, false}, // within an hour of the 10-minute click
+		{"v1", "l1", 130 * time.Minute, true},
+	}
+	for _, s := range steps {
+		if got := d.Unique(s.visitor, s.link, t0.Add(s.at)); got != s.want {
+			t.Errorf("%s/%s at %v: unique=%v, want %v", s.visitor, s.link, s.at, got, s.want)
+		}
+	}
+}
+
+func events(n int, linkID string) []Event {
+	out := make([]Event, n)
+	now := store.Now()
+	for i := range out {
+		out[i] = Event{ID: store.NewID("clk"), ClickedAt: now, BrandID: "br_x", CreatorID: "cr_x", LinkID: linkID,
+			VisitorHash: fmt.Sprintf("%032d", i), Device: Mobile, IsUnique: i%2 == 0, IsBot: i%10 == 0}
+	}
+	return out
+}
+
+func count(t *testing.T, db *store.DB, linkID string) int64 {
+	var n int64
+	if err := db.Model(&Event{}).Where("link_id = ?", linkID).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Every recorded click is written, in batches, on both databases, and Drain
+// writes the rest before returning.
+func TestWriterWritesEverythingAndDrains(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := NewWriter(db, slog.New(slog.DiscardHandler), 20_000)
+		evs := events(12_345, "lnk_a")
+		for _, e := range evs {
+			if !w.Record(e) {
+				t.Fatal("dropped with room in the queue")
+			}
+		}
+		// Some are written by the flush loop while we wait; Drain writes the rest.
+		if err := w.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "lnk_a"); n != int64(len(evs)) || w.Written() != int64(len(evs)) || w.Dropped() != 0 {
+			t.Fatalf("written %d (counter %d), dropped %d; want %d", n, w.Written(), w.Dropped(), len(evs))
+		}
+		var bots int64
+		db.Model(&Event{}).Where("link_id = ? AND is_bot", "lnk_a").Count(&bots)
+		if bots != int64(len(evs)/10+1) {
+			t.Fatalf("%d bot rows", bots)
+		}
+		// After Drain nothing more is taken, and that is counted.
+		if w.Record(events(1, "lnk_a")[0]) || w.Dropped() != 1 {
+			t.Fatal("a closed writer took a click")
+		}
+	})
+}
+
+// A full queue drops the click, counts it, and never blocks the caller.
+func TestWriterFullQueueDropsAndCounts(t *testing.T) {
+	db := testutil.SQLite(t)
+	w := &Writer{db: db, log: slog.New(slog.DiscardHandler), queue: make(chan Event, 10), closing: make(chan struct{}), done: make(chan struct{})}
+	// The flush loop is not running: the queue fills up.
+	evs := events(15, "lnk_b")
+	accepted := 0
+	for _, e := range evs {
+		if w.Record(e) {
+			accepted++
+		}
+	}
+	if accepted != 10 || w.Dropped() != 5 {
+		t.Fatalf("accepted %d, dropped %d; want 10 and 5", accepted, w.Dropped())
+	}
+	go w.run()
+	if err := w.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, "lnk_b"); n != 10 {
+		t.Fatalf("%d written, want the 10 accepted", n)
+	}
+}
