@@ -269,7 +269,7 @@ func startApp(ctx context.Context, db *store.DB) (*bench, error) {
 		return nil, err
 	}
 	log := slog.New(slog.DiscardHandler)
-	a, err := app.New(cfg, db, log)
+	a, err := app.New(ctx, cfg, db, log)
 	if err != nil {
 		return nil, err
 	}

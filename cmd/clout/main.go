@@ -154,7 +154,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	a, err := app.New(cfg, db, log)
+	a, err := app.New(ctx, cfg, db, log)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,12 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	// Queued mail goes out over SMTP when it is configured; shutdown makes a
 	// last delivery attempt before exit.
-	var drainers []web.Drainer
+	// Clicks answered before shutdown are written before exit.
+	drainers := []web.Drainer{a.Clicks}
+	if db.Dialect == store.Postgres {
+		// Link changes made by other instances reach this one's cache.
+		go a.Resolver.Listen(ctx, cfg.DatabaseURL, nil)
+	}
 	if cfg.SMTPURL != "" {
 		sender, err := mail.NewSender(db, cfg.SMTPURL, cfg.MailFrom, log)
 		if err != nil {
@@ -210,7 +215,7 @@ func brandCreate(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 		return 1, err
 	}
 	defer db.Close()
-	a, err := app.New(cfg, db, log)
+	a, err := app.New(ctx, cfg, db, log)
 	if err != nil {
 		return 1, err
 	}

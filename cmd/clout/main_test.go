@@ -9,10 +9,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -349,4 +351,103 @@ func TestMigrateCommandAndNewerSchemaRefused(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "newer") {
 		t.Fatalf("serve on a newer schema: %d %s", code, errOut)
 	}
+}
+
+// SIGTERM while redirects are in flight: every redirect that was answered
+// has its click in the database after the process exits.
+func TestSIGTERMKeepsEveryAnsweredClick(t *testing.T) {
+	eachDBEnv(t, func(t *testing.T, env []string) {
+		s := startServer(t, env)
+		cmd := exec.Command(binary, "brand", "create", "--name", "Acme", "--owner-email", "owner@acme.test", "--password", "correct horse battery")
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res struct {
+			APIKey string `json:"api_key"`
+		}
+		json.Unmarshal(out, &res)
+		for _, call := range []struct{ method, path, body string }{
+			{"PATCH", "/api/v1/brand", `{"allowed_domains": ["shop.test"]}`},
+			{"POST", "/api/v1/creators", `{"name": "Maya", "email": "maya@x.test"}`},
+		} {
+			if status, body := apiCall(t, call.method, s.url+call.path, res.APIKey, call.body); status >= 300 {
+				t.Fatalf("%s %s: %d %s", call.method, call.path, status, body)
+			}
+		}
+		_, body := apiCall(t, "GET", s.url+"/api/v1/creators", res.APIKey, "")
+		var list struct{ Data []struct{ ID string } }
+		json.Unmarshal([]byte(body), &list)
+		if status, body := apiCall(t, "POST", s.url+"/api/v1/creators/"+list.Data[0].ID+"/links", res.APIKey,
+			`{"destination": "https://shop.test/p", "slug": "maya"}`); status != 201 {
+			t.Fatalf("link: %d %s", status, body)
+		}
+
+		// Eight clients follow the link as fast as they can; SIGTERM lands in the middle.
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		answered := make(chan string, 100000)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					req, _ := http.NewRequest("GET", s.url+"/maya", nil)
+					req.Header.Set("User-Agent", "Mozilla/5.0 (iPhone) Mobile")
+					resp, err := client.Do(req)
+					if err != nil {
+						return // the server is gone
+					}
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusFound {
+						loc, _ := url.Parse(resp.Header.Get("Location"))
+						answered <- loc.Query().Get("clout_click")
+					}
+				}
+			}()
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for len(answered) < 300 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-s.done:
+			if err != nil {
+				t.Fatalf("exit: %v, want 0", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("server did not exit")
+		}
+		close(stop)
+		wg.Wait()
+		close(answered)
+		ids := map[string]bool{}
+		for id := range answered {
+			ids[id] = true
+		}
+		if len(ids) < 300 {
+			t.Fatalf("only %d redirects answered", len(ids))
+		}
+		stored := storedClickIDs(t, env)
+		missing := 0
+		for id := range ids {
+			if !stored[id] {
+				missing++
+			}
+		}
+		if missing > 0 {
+			t.Fatalf("%d of %d answered clicks are not in the database", missing, len(ids))
+		}
+		t.Logf("%d redirects answered around SIGTERM; all %d clicks stored", len(ids), len(ids))
+	})
 }

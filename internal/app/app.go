@@ -3,11 +3,15 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/cloutapp/clout/internal/auth"
+	"github.com/cloutapp/clout/internal/click"
+	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/config"
+	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/secret"
@@ -21,22 +25,38 @@ type App struct {
 	Outbox   *mail.Outbox
 	Brands   *brand.Service
 	Creators *creator.Service
+	Links    *link.Service
+	Codes    *coupon.Service
+	Resolver *link.Resolver
+	Clicks   *click.Writer
 	Sessions *auth.Sessions
 	Web      *web.App
 }
 
-// New builds the services on db as cfg says.
-func New(cfg *config.Config, db *store.DB, log *slog.Logger) (*App, error) {
+// New builds the services on db as cfg says, and warms the link cache. The
+// click writer runs until Clicks.Drain.
+func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger) (*App, error) {
 	// Without SMTP in development, mail that no outbox page shows (password
 	// resets) is logged; never in production, where its links are secrets.
 	outbox := mail.NewOutbox(db, log, cfg.Env == "development" && cfg.SMTPURL == "")
+	resolver := link.NewResolver(db, log)
+	if err := resolver.Warm(ctx); err != nil {
+		return nil, err
+	}
 	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log,
-		brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase}})
+		brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase},
+			// Allowed domains, UTM campaign and click parameter live in the link cache.
+			OnSettingsChanged: resolver.BrandChanged})
 	creators := creator.NewService(db, brands, outbox, cfg.BaseURL, cfg.Secret, log)
+	links := link.NewService(db, brands, resolver, log)
+	codes := coupon.NewService(db, brands, stripeapi.Factory{Base: cfg.StripeAPIBase}, log)
+	clicks := click.NewWriter(db, log, 0)
 	sessions := auth.NewSessions(db, cfg.Secret)
-	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Sessions: sessions, Outbox: outbox, Log: log})
+	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Resolver: resolver,
+		Clicks: clicks, Sessions: sessions, Outbox: outbox, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Outbox: outbox, Brands: brands, Creators: creators, Sessions: sessions, Web: w}, nil
+	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Resolver: resolver, Clicks: clicks,
+		Sessions: sessions, Web: w}, nil
 }

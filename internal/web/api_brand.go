@@ -26,6 +26,8 @@ type brandJSON struct {
 	ProgramTerms          string           `json:"program_terms"`
 	TermsVersion          int              `json:"terms_version"`
 	AutoApproveMin        int64            `json:"auto_approve_min_audience"`
+	UTMCampaign           string           `json:"utm_campaign"`
+	ClickParam            string           `json:"click_param"`
 	CreatedAt             time.Time        `json:"created_at"`
 	UpdatedAt             time.Time        `json:"updated_at"`
 }
@@ -40,6 +42,7 @@ func toBrandJSON(b *brand.Brand) brandJSON {
 		TimeZone: b.TimeZone, AllowedDomains: domains, AttributionWindowDays: b.AttributionWindowDays,
 		HoldDays: b.HoldDays, PayoutMinimum: b.PayoutMinimum, SecretsSet: b.SecretsSet(),
 		ProgramIntro: b.ProgramIntro, ProgramTerms: b.ProgramTerms, TermsVersion: b.TermsVersion, AutoApproveMin: b.AutoApproveMinAudience,
+		UTMCampaign: b.UTMCampaign, ClickParam: b.ClickParam,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 }
 

@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/cloutapp/clout/internal/auth"
+	"github.com/cloutapp/clout/internal/click"
+	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/config"
+	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/store"
@@ -25,6 +28,12 @@ type App struct {
 	db       *store.DB
 	brands   *brand.Service
 	creators *creator.Service
+	links    *link.Service
+	codes    *coupon.Service
+	resolver *link.Resolver
+	clicks   *click.Writer
+	hasher   *click.Hasher
+	dedupe   *click.Deduper
 	sessions *auth.Sessions
 	outbox   *mail.Outbox
 	log      *slog.Logger
@@ -41,6 +50,10 @@ type Deps struct {
 	DB       *store.DB
 	Brands   *brand.Service
 	Creators *creator.Service
+	Links    *link.Service
+	Codes    *coupon.Service
+	Resolver *link.Resolver
+	Clicks   *click.Writer
 	Sessions *auth.Sessions
 	Outbox   *mail.Outbox
 	Log      *slog.Logger
@@ -60,6 +73,7 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, creators: d.Creators, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
+		links: d.Links, codes: d.Codes, resolver: d.Resolver, clicks: d.Clicks, hasher: click.NewHasher(d.Config.Secret), dedupe: click.NewDeduper(),
 		render:         r,
 		ipLimiter:      auth.NewLimiter(LoginPerIP, LoginWindow),
 		accountLimiter: auth.NewLimiter(LoginPerAccount, LoginWindow),
@@ -81,7 +95,7 @@ func (a *App) Handler() *echo.Echo {
 	e.Use(securityHeaders(a.cfg.SecureCookies()))
 	e.Use(middleware.BodyLimit("2M"))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: func(c echo.Context) bool {
-		return c.Path() == "/healthz"
+		return c.Path() == "/healthz" || c.Path() == redirectRoute
 	}}))
 
 	e.GET("/healthz", a.healthz)
@@ -90,8 +104,14 @@ func (a *App) Handler() *echo.Echo {
 
 	a.pageRoutes(e)
 	a.apiRoutes(e)
+	// Short links: any other single path segment. Static routes win over
+	// this parameter route, so /login and friends are never slugs.
+	e.GET(redirectRoute, a.redirect)
+	e.HEAD(redirectRoute, a.redirect)
 	return e
 }
+
+const redirectRoute = "/:slug"
 
 func (a *App) pageRoutes(e *echo.Echo) {
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
@@ -164,6 +184,12 @@ func (a *App) apiRoutes(e *echo.Echo) {
 	api.POST("/creators", a.apiCreatorsCreate)
 	api.GET("/creators/:id", a.apiCreatorsGet)
 	api.PATCH("/creators/:id", a.apiCreatorsPatch)
+	api.GET("/creators/:id/links", a.apiLinksList)
+	api.POST("/creators/:id/links", a.apiLinksCreate)
+	api.PATCH("/links/:id", a.apiLinksPatch)
+	api.GET("/links/:id/stats", a.apiLinksStats)
+	api.GET("/creators/:id/codes", a.apiCodesList)
+	api.POST("/creators/:id/codes", a.apiCodesCreate)
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }

@@ -354,7 +354,7 @@ func TestProgramSettings(t *testing.T) {
 	owner.login("owner@glow.test", pw)
 	_, page := owner.get("/settings")
 	form := url.Values{"name": {"Glow"}, "currency": {"USD"}, "time_zone": {"UTC"}, "attribution_window_days": {"30"}, "hold_days": {"30"},
-		"payout_minimum": {"0"}, "program_intro": {"Glow with us!"}, "program_terms": {"New terms. Disclose #ad."}, "auto_approve_min_audience": {"10000"}}
+		"payout_minimum": {"0"}, "click_param": {"clout_click"}, "program_intro": {"Glow with us!"}, "program_terms": {"New terms. Disclose #ad."}, "auto_approve_min_audience": {"10000"}}
 	if !strings.Contains(page, "Creator program") {
 		t.Fatal("no program section")
 	}

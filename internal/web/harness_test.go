@@ -18,8 +18,10 @@ import (
 	"github.com/cloutapp/clout/internal/app"
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/click"
 	"github.com/cloutapp/clout/internal/config"
 	"github.com/cloutapp/clout/internal/creator"
+	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/testutil"
@@ -62,6 +64,8 @@ type testApp struct {
 	DB       *store.DB
 	Brands   *brand.Service
 	Creators *creator.Service
+	Links    *link.Service
+	Clicks   *click.Writer
 	Outbox   *mail.Outbox
 	Config   *config.Config
 	// Logs holds everything the app logged, at every level.
@@ -113,14 +117,16 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 		w = io.MultiWriter(logs, testWriter{t})
 	}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := app.New(cfg, db, log)
+	a, err := app.New(context.Background(), cfg, db, log)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Runs before the database closes (cleanups run last-registered first).
+	t.Cleanup(func() { a.Clicks.Drain(context.Background()) })
 	srv.Config.Handler = a.Web.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Outbox: a.Outbox, Config: cfg, Logs: logs}
+	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, Outbox: a.Outbox, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }

@@ -36,6 +36,9 @@ type principal struct {
 
 func (a *App) requestLogger() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		// Redirects are not logged one by one: the hot path does no I/O.
+		// Their clicks are the record.
+		Skipper: func(c echo.Context) bool { return c.Path() == redirectRoute && c.Response().Status < 500 },
 		// The route pattern, not the path: paths such as /reset/<token> carry secrets.
 		LogStatus: true, LogRoutePath: true, LogMethod: true, LogLatency: true, LogRequestID: true,
 		LogRemoteIP: true, LogError: true, HandleError: true,

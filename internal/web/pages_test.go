@@ -106,7 +106,7 @@ func TestSettingsPage(t *testing.T) {
 		b.login("owner@acme.test", pw)
 		form := url.Values{"name": {"Acme Labs"}, "currency": {"JPY"}, "time_zone": {"Asia/Tokyo"},
 			"allowed_domains": {"shop.acme.test\nacme.test"}, "attribution_window_days": {"7"}, "hold_days": {"14"},
-			"payout_minimum": {"5000"}, "stripe_secret_key": {"sk_test_abc"}}
+			"payout_minimum": {"5000"}, "stripe_secret_key": {"sk_test_abc"}, "click_param": {"ref"}, "utm_campaign": {"spring"}}
 		resp, _ := b.post("/settings", "/settings", form)
 		if resp.StatusCode != 303 {
 			t.Fatalf("save: %d", resp.StatusCode)

@@ -14,6 +14,7 @@ import (
 type settingsForm struct {
 	Name, Currency, TimeZone, AllowedDomains, AttributionWindowDays, HoldDays, PayoutMinimum string
 	ProgramIntro, ProgramTerms, AutoApproveMinAudience                                       string
+	UTMCampaign, ClickParam                                                                  string
 }
 
 type settingsView struct {
@@ -30,7 +31,8 @@ func formFromBrand(b *brand.Brand) settingsForm {
 		AllowedDomains:        strings.Join(b.AllowedDomains, "\n"),
 		AttributionWindowDays: strconv.Itoa(b.AttributionWindowDays), HoldDays: strconv.Itoa(b.HoldDays),
 		PayoutMinimum: money.Amount{Minor: b.PayoutMinimum, Currency: b.Currency}.Decimal(),
-		ProgramIntro:  b.ProgramIntro, ProgramTerms: b.ProgramTerms, AutoApproveMinAudience: strconv.FormatInt(b.AutoApproveMinAudience, 10)}
+		ProgramIntro:  b.ProgramIntro, ProgramTerms: b.ProgramTerms, AutoApproveMinAudience: strconv.FormatInt(b.AutoApproveMinAudience, 10),
+		UTMCampaign: b.UTMCampaign, ClickParam: b.ClickParam}
 }
 
 func (a *App) settingsView(c echo.Context, f settingsForm, errs validate.Errors) settingsView {
@@ -60,7 +62,8 @@ func (a *App) settingsSave(c echo.Context) error {
 		AllowedDomains: c.FormValue("allowed_domains"), AttributionWindowDays: c.FormValue("attribution_window_days"),
 		HoldDays: c.FormValue("hold_days"), PayoutMinimum: c.FormValue("payout_minimum"),
 		ProgramIntro: c.FormValue("program_intro"), ProgramTerms: c.FormValue("program_terms"),
-		AutoApproveMinAudience: c.FormValue("auto_approve_min_audience")}
+		AutoApproveMinAudience: c.FormValue("auto_approve_min_audience"),
+		UTMCampaign:            c.FormValue("utm_campaign"), ClickParam: c.FormValue("click_param")}
 	var errs validate.Errors
 	patch := brand.SettingsPatch{Name: &f.Name, Currency: &f.Currency, TimeZone: &f.TimeZone}
 	domains := strings.FieldsFunc(f.AllowedDomains, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' })
@@ -68,6 +71,7 @@ func (a *App) settingsSave(c echo.Context) error {
 	patch.AttributionWindowDays = formInt(&errs, "attribution_window_days", f.AttributionWindowDays)
 	patch.HoldDays = formInt(&errs, "hold_days", f.HoldDays)
 	patch.ProgramIntro, patch.ProgramTerms = &f.ProgramIntro, &f.ProgramTerms
+	patch.UTMCampaign, patch.ClickParam = &f.UTMCampaign, &f.ClickParam
 	if v := strings.TrimSpace(strings.ReplaceAll(f.AutoApproveMinAudience, ",", "")); v == "" {
 		var off int64
 		patch.AutoApproveMinAudience = &off
