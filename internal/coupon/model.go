@@ -4,6 +4,7 @@
 package coupon
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -78,4 +79,15 @@ func (c *Code) Usable(now time.Time) bool { return c.Active && !c.Expired(now) }
 func PercentString(bps int64) string {
 	s := money.FormatMinor(bps, 2)
 	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+}
+
+// CreatorsWithCodes returns the ids of the brand's creators who have a code.
+func (s *Service) CreatorsWithCodes(ctx context.Context, brandID string) (map[string]bool, error) {
+	var ids []string
+	err := s.db.WithContext(ctx).Model(&Code{}).Distinct("creator_id").Where("brand_id = ?", brandID).Pluck("creator_id", &ids).Error
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, err
 }

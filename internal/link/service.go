@@ -237,3 +237,57 @@ type DailyClicks struct {
 	Day    string
 	Clicks int64
 }
+
+// Daily returns human clicks per UTC day over the last `days` days for each
+// of a creator's links, oldest day first, with zero days filled in.
+func (s *Service) Daily(ctx context.Context, brandID, creatorID string, days int) (map[string][]DailyClicks, []string, error) {
+	now := s.now()
+	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(days - 1))
+	dayExpr := "substr(clicked_at, 1, 10)"
+	if s.db.Dialect == store.Postgres {
+		dayExpr = "to_char(clicked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	var rows []struct {
+		LinkID string
+		Day    string
+		N      int64
+	}
+	err := s.db.WithContext(ctx).Table("clicks").Select("link_id, "+dayExpr+" AS day, COUNT(*) AS n").
+		Where("brand_id = ? AND creator_id = ? AND clicked_at >= ? AND NOT is_bot", brandID, creatorID, start).
+		Group("link_id, " + dayExpr).Scan(&rows).Error
+	if err != nil {
+		return nil, nil, err
+	}
+	labels := make([]string, days)
+	index := make(map[string]int, days)
+	for i := range labels {
+		labels[i] = start.AddDate(0, 0, i).Format("2006-01-02")
+		index[labels[i]] = i
+	}
+	out := map[string][]DailyClicks{}
+	for _, r := range rows {
+		series, ok := out[r.LinkID]
+		if !ok {
+			series = make([]DailyClicks, days)
+			for i := range series {
+				series[i].Day = labels[i]
+			}
+			out[r.LinkID] = series
+		}
+		if i, ok := index[r.Day]; ok {
+			series[i].Clicks = r.N
+		}
+	}
+	return out, labels, nil
+}
+
+// CreatorsWithLinks returns the ids of the brand's creators who have a link.
+func (s *Service) CreatorsWithLinks(ctx context.Context, brandID string) (map[string]bool, error) {
+	var ids []string
+	err := s.db.WithContext(ctx).Model(&Link{}).Distinct("creator_id").Where("brand_id = ?", brandID).Pluck("creator_id", &ids).Error
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, err
+}

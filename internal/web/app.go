@@ -166,6 +166,10 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.GET("/creators/:id", a.creatorDetail)
 	in.POST("/creators/:id", a.creatorEdit, requireWrite)
 	in.POST("/creators/:id/status", a.creatorStatus, requireWrite)
+	in.POST("/creators/:id/links", a.creatorLinkCreate, requireWrite)
+	in.POST("/creators/:id/links/:link/status", a.creatorLinkStatus, requireWrite)
+	in.POST("/creators/:id/codes", a.creatorCodeCreate, requireWrite)
+	in.POST("/creators/issue", a.creatorsIssue, requireWrite)
 	in.GET("/admin/audit", a.auditLog, requireOwner)
 	in.GET("/admin/outbox", a.outboxPage, requireOwner)
 }

@@ -8,23 +8,27 @@ import (
 	"strings"
 
 	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
+	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/validate"
 	"github.com/labstack/echo/v4"
 )
 
 type creatorListView struct {
 	Page
-	Query     creator.ListQuery
-	Result    *creator.Page
-	Counts    map[creator.Status]int64
-	AllCount  int64
-	Statuses  []creator.Status
-	Platforms []creator.Platform
-	Sorts     []string
-	NextURL   string
-	Filtered  bool
-	Error     string
+	Query    creator.ListQuery
+	Result   *creator.Page
+	Counts   map[creator.Status]int64
+	AllCount int64
+	// ActiveCount is the number of active creators (the bulk issue form).
+	ActiveCount int64
+	Statuses    []creator.Status
+	Platforms   []creator.Platform
+	Sorts       []string
+	NextURL     string
+	Filtered    bool
+	Error       string
 }
 
 func listQuery(c echo.Context) creator.ListQuery {
@@ -44,7 +48,7 @@ func (a *App) creatorList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Counts = counts
+	v.Counts, v.ActiveCount = counts, counts[creator.Active]
 	for _, n := range counts {
 		v.AllCount += n
 	}
@@ -81,6 +85,9 @@ func (a *App) creatorList(c echo.Context) error {
 
 type creatorDetailView struct {
 	Page
+	BaseURL string
+	Links   []link.WithStats
+	Codes   []coupon.Code
 	Creator *creator.Creator
 	Events  []creator.Event
 	Next    []creator.Status
@@ -90,9 +97,18 @@ type creatorDetailView struct {
 }
 
 func (a *App) creatorDetailView(c echo.Context, cr *creator.Creator) (creatorDetailView, error) {
-	evs, err := a.creators.Events(c.Request().Context(), cr.BrandID, cr.ID)
-	return creatorDetailView{Page: a.page(c, cr.Name, "creators"), Creator: cr, Events: evs, Next: cr.Status.Next(),
-		Handles: handleFields(cr.Handles), Tags: strings.Join(cr.Tags, ", ")}, err
+	ctx := c.Request().Context()
+	v := creatorDetailView{Page: a.page(c, cr.Name, "creators"), BaseURL: a.cfg.BaseURL, Creator: cr, Next: cr.Status.Next(),
+		Handles: handleFields(cr.Handles), Tags: strings.Join(cr.Tags, ", ")}
+	var err error
+	if v.Events, err = a.creators.Events(ctx, cr.BrandID, cr.ID); err != nil {
+		return v, err
+	}
+	if v.Links, err = a.links.ForCreator(ctx, cr.BrandID, cr.ID); err != nil {
+		return v, err
+	}
+	v.Codes, err = a.codes.ForCreator(ctx, cr.BrandID, cr.ID)
+	return v, err
 }
 
 func (a *App) creatorDetail(c echo.Context) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/click"
 	"github.com/cloutapp/clout/internal/config"
+	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
@@ -66,6 +67,7 @@ type testApp struct {
 	Creators *creator.Service
 	Links    *link.Service
 	Clicks   *click.Writer
+	codes    *coupon.Service
 	Outbox   *mail.Outbox
 	Config   *config.Config
 	// Logs holds everything the app logged, at every level.
@@ -126,7 +128,7 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	srv.Config.Handler = a.Web.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, Outbox: a.Outbox, Config: cfg, Logs: logs}
+	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Outbox: a.Outbox, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }
@@ -233,3 +235,6 @@ func (a *testApp) api(t testing.TB, method, path, key, body string) (int, string
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// Codes is the app's coupon service.
+func (a *testApp) Codes(t testing.TB) *coupon.Service { return a.codes }

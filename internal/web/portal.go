@@ -2,13 +2,17 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/cloutapp/clout/internal/auth"
+	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
+	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/validate"
 	"github.com/labstack/echo/v4"
+	"github.com/skip2/go-qrcode"
 )
 
 // PortalCookie holds a creator's portal session token.
@@ -37,6 +41,7 @@ func (a *App) portalRoutes(g *echo.Group) {
 	pg.POST("/magic/:token", a.portalMagic)
 	in := pg.Group("", requirePortal)
 	in.GET("", a.portalHome)
+	in.GET("/links/:id/qr.png", a.portalQR)
 	in.GET("/profile", a.portalProfileForm)
 	in.POST("/profile", a.portalProfile)
 	in.POST("/password", a.portalPassword)
@@ -189,12 +194,94 @@ func (a *App) portalMagic(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/portal")
 }
 
-type portalHomeView struct {
-	Page
+type portalLink struct {
+	link.WithStats
+	ShortURL string
+	Daily    []link.DailyClicks
+	Bars     []bar
 }
 
+// bar is one day of a server-drawn SVG chart (no script, no inline style).
+type bar struct {
+	X, Y, H int
+	Title   string
+}
+
+const chartHeight = 40
+
+func bars(daily []link.DailyClicks) []bar {
+	var peak int64
+	for _, d := range daily {
+		peak = max(peak, d.Clicks)
+	}
+	out := make([]bar, len(daily))
+	for i, d := range daily {
+		h := 1
+		if peak > 0 {
+			h = max(1, int(d.Clicks*chartHeight/peak))
+		}
+		out[i] = bar{X: i * 10, Y: chartHeight - h, H: h, Title: fmt.Sprintf("%s: %d", d.Day, d.Clicks)}
+	}
+	return out
+}
+
+type portalHomeView struct {
+	Page
+	Links []portalLink
+	Codes []coupon.Code
+	Days  []string
+}
+
+// portalDays is how many days of clicks the portal charts.
+const portalDays = 30
+
 func (a *App) portalHome(c echo.Context) error {
-	return c.Render(http.StatusOK, "portal_home", portalHomeView{Page: a.page(c, "Creator portal", "portal")})
+	ctx := c.Request().Context()
+	cr := currentPortal(c).Creator
+	v := portalHomeView{Page: a.page(c, "Creator portal", "portal")}
+	ls, err := a.links.ForCreator(ctx, cr.BrandID, cr.ID)
+	if err != nil {
+		return err
+	}
+	daily, days, err := a.links.Daily(ctx, cr.BrandID, cr.ID, portalDays)
+	if err != nil {
+		return err
+	}
+	v.Days = days
+	for _, l := range ls {
+		if l.Status == link.Archived {
+			continue
+		}
+		pl := portalLink{WithStats: l, ShortURL: a.cfg.BaseURL + "/" + l.Slug, Daily: daily[l.ID]}
+		if pl.Daily == nil {
+			pl.Daily = make([]link.DailyClicks, len(days))
+			for i := range days {
+				pl.Daily[i].Day = days[i]
+			}
+		}
+		pl.Bars = bars(pl.Daily)
+		v.Links = append(v.Links, pl)
+	}
+	if v.Codes, err = a.codes.ForCreator(ctx, cr.BrandID, cr.ID); err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "portal_home", v)
+}
+
+// portalQR draws a link's QR code. Only the session's creator's links: any
+// other id is a 404.
+func (a *App) portalQR(c echo.Context) error {
+	cr := currentPortal(c).Creator
+	l, err := a.links.Get(c.Request().Context(), cr.BrandID, c.Param("id"))
+	if err != nil || l.CreatorID != cr.ID {
+		return echo.ErrNotFound
+	}
+	png, err := qrcode.Encode(a.cfg.BaseURL+"/"+l.Slug, qrcode.Medium, 256)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
+	return c.Blob(http.StatusOK, "image/png", png)
 }
 
 type portalProfileView struct {

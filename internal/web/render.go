@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/money"
 	"github.com/cloutapp/clout/templates"
@@ -40,6 +41,8 @@ var funcs = template.FuncMap{
 	"join":     strings.Join,
 	"canWrite": func(r brand.Role) bool { return r.CanWrite() },
 	"num":      formatThousands,
+	// usable: the code is active and not expired now.
+	"usable": func(c coupon.Code) bool { return c.Usable(time.Now()) },
 	"actionLabel": func(from, to creator.Status) string {
 		switch {
 		case to == creator.Active && (from == creator.Applied || from == creator.Rejected):
