@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -148,41 +146,8 @@ func TestAPICodes(t *testing.T) {
 	})
 }
 
-// stripeMockV76 puts a proxy in front of stripe-mock. stripe-go v76 pins
-// Stripe API version 2023-10-16, where a promotion code names its coupon as
-// `coupon`; stripe-mock v0.203.0 validates against a newer API version that
-// wants `promotion[type]=coupon&promotion[coupon]=…` and refuses `coupon`.
-// The proxy rewrites that one parameter; everything else reaches the mock as
-// stripe-go sent it.
-func stripeMockV76(t *testing.T, mock string) string {
-	target, err := url.Parse(mock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/v1/promotion_codes" {
-			body, _ := io.ReadAll(r.Body)
-			form, err := url.ParseQuery(string(body))
-			if err != nil {
-				t.Errorf("promotion code form: %v", err)
-			}
-			if c := form.Get("coupon"); c != "" {
-				form.Del("coupon")
-				form.Set("promotion[type]", "coupon")
-				form.Set("promotion[coupon]", c)
-			}
-			enc := form.Encode()
-			r.Body, r.ContentLength = io.NopCloser(strings.NewReader(enc)), int64(len(enc))
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 func TestAPICodesStripe(t *testing.T) {
-	mock := stripeMockV76(t, needStripe(t))
+	mock := testutil.StripeMockV76(t, needStripe(t))
 	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newTestApp(t, db, "CLOUT_STRIPE_API_BASE", mock)
 		b := a.createBrand(t, "Glow", "owner@glow.test")
