@@ -1,0 +1,491 @@
+// Command redirect measures the short-link redirect hot path, GET /{slug},
+// against the targets of issue 4: it serves the real app (app.New, as
+// cmd/clout) and a bare echo baseline over loopback in one process, seeds
+// 10,000 links, drives both with a Go load generator (keep-alive, no
+// redirects followed), and measures peak throughput, open-loop latency at
+// half the peak, clicks dropped and written late at 80% of the peak, and the
+// click writer alone. It always exits 0 once it has measured: the summary
+// says PASS or FAIL per target. See README.md.
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/cloutapp/clout/internal/app"
+	"github.com/cloutapp/clout/internal/click"
+	"github.com/cloutapp/clout/internal/store"
+)
+
+// Targets (issue 4, "Performance").
+const (
+	targetRatio      = 0.75
+	targetP99        = 5 * time.Millisecond
+	targetLag        = 2 * time.Second
+	targetWriterRows = 50_000.0
+	sampleEvery      = 100 * time.Millisecond
+)
+
+type options struct {
+	dialect, dsn, cpuprofile string
+	links, conns, writerRows int
+	duration, sustain        time.Duration
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.dialect, "db", "sqlite", "database: sqlite or postgres")
+	flag.StringVar(&o.dsn, "dsn", cmp.Or(os.Getenv("TEST_DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"),
+		"PostgreSQL URL; a fresh schema is created in it, and dropped at the end")
+	flag.IntVar(&o.links, "links", 10_000, "active links to seed")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each peak round and of the open-loop latency run")
+	flag.DurationVar(&o.sustain, "sustain", 30*time.Second, "length of the run at 80% of the peak")
+	flag.IntVar(&o.conns, "conns", 64, "concurrent connections of the closed-loop load generator")
+	flag.IntVar(&o.writerRows, "writer-rows", 1_000_000, "clicks for the click-writer-alone measurement")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the first peak round against the app to this file")
+	flag.Parse()
+	if (o.dialect != "sqlite" && o.dialect != "postgres") || o.links < 1 || o.conns < 1 || o.writerRows < 1 ||
+		o.duration < time.Second || o.sustain < time.Second {
+		flag.Usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	sum, err := run(ctx, o)
+	sum.print(o)
+	if err != nil {
+		// A measurement that could not be made is an error; targets missed are not.
+		fmt.Fprintln(os.Stderr, "redirect bench: ERROR:", err)
+		os.Exit(1)
+	}
+}
+
+// summary is every target's measured value; a nil check is one not measured.
+type summary struct {
+	rows  []summaryRow
+	noise noise
+}
+
+type summaryRow struct {
+	target, measured string
+	pass             *bool // nil: information only
+}
+
+func (s *summary) add(target, measured string, pass *bool) {
+	s.rows = append(s.rows, summaryRow{target, measured, pass})
+}
+
+func check(ok bool) *bool { return &ok }
+
+func (s *summary) print(o options) {
+	if len(s.rows) == 0 {
+		return
+	}
+	fmt.Printf("\n== SUMMARY: %s, %d links, %d conns, %s peak rounds, %s sustained ==\n", o.dialect, o.links, o.conns, o.duration, o.sustain)
+	fmt.Printf("%-58s %-44s %s\n", "target", "measured", "result")
+	fails := 0
+	for _, r := range s.rows {
+		res := "info"
+		if r.pass != nil {
+			res = "PASS"
+			if !*r.pass {
+				res, fails = "FAIL  <<<<<<<<", fails+1
+			}
+		}
+		fmt.Printf("%-58s %-44s %s\n", r.target, r.measured, res)
+	}
+	fmt.Printf("(%d CPUs, GOMAXPROCS %d: the load generator runs in the same process and competes with the servers for them.)\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	if s.noise.max > noisyAbove {
+		fmt.Printf("WARNING: other processes used up to %.2f cores during %s: the machine was not quiet, figures are not\n"+
+			"         trustworthy. Run again when nothing else is running.\n", s.noise.max, s.noise.phase)
+	} else {
+		fmt.Printf("Machine quiet: other processes (PostgreSQL excluded) used at most %.2f cores in any phase.\n", s.noise.max)
+	}
+	if fails > 0 {
+		fmt.Printf("FAIL: %d target(s) missed\n", fails)
+	} else {
+		fmt.Println("PASS: every target met")
+	}
+}
+
+func run(ctx context.Context, o options) (*summary, error) {
+	sum := &summary{}
+	fmt.Printf("redirect bench on %s: %d CPUs, GOMAXPROCS %d (default).\n", o.dialect, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	fmt.Println("NOTE: the load generator runs in this process and shares these CPUs with both servers (and, on SQLite, the")
+	fmt.Println("      database; PostgreSQL is another process on the same machine): absolute req/s understate what the app")
+	fmt.Println("      serves on its own, and the app/baseline ratio is measured under the same handicap for both.")
+
+	idle := markCPU()
+	time.Sleep(time.Second)
+	fmt.Printf("before starting, over 1 s: %s\n", idle.since())
+
+	db, appDSN, cleanup, err := openFresh(ctx, o)
+	if err != nil {
+		return sum, err
+	}
+	defer cleanup()
+	a, brandID, err := startApp(ctx, db)
+	if err != nil {
+		return sum, err
+	}
+	start := time.Now()
+	dests, slugs, err := seedLinks(ctx, db, brandID, o.links)
+	if err != nil {
+		return sum, fmt.Errorf("seeding: %w", err)
+	}
+	if err := a.Resolver.Warm(ctx); err != nil {
+		return sum, err
+	}
+	if n := a.Resolver.Len(); n != o.links {
+		return sum, fmt.Errorf("resolver holds %d links after Warm, want %d", n, o.links)
+	}
+	fmt.Printf("\nseeded %d creators and %d active links, warmed the resolver: %s\n", creators, o.links, time.Since(start).Round(time.Millisecond))
+	if db.Dialect == store.Postgres {
+		// As cmd/clout does: other instances' link changes reach the cache.
+		lctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ready := make(chan struct{})
+		go a.Resolver.Listen(lctx, appDSN, ready)
+		select {
+		case <-ready:
+		case <-time.After(10 * time.Second):
+			return sum, errors.New("resolver LISTEN connection not ready in 10 s")
+		}
+	}
+
+	appSrv, err := serve("app", a.Web.Handler())
+	if err != nil {
+		return sum, err
+	}
+	defer appSrv.srv.Close()
+	baseSrv, err := serve("baseline", baselineHandler(dests))
+	if err != nil {
+		return sum, err
+	}
+	defer baseSrv.srv.Close()
+	if err := sanity(appSrv.url, baseSrv.url, slugs[0], dests[slugs[0]]); err != nil {
+		return sum, err
+	}
+
+	// 1. Peak throughput, closed loop, alternating.
+	fmt.Printf("\n-- 1. peak throughput: closed loop, %d connections, %s per round, baseline and app alternating --\n", o.conns, o.duration)
+	lb, la := newLoader(baseSrv.url, slugs, o.conns), newLoader(appSrv.url, slugs, o.conns)
+	warm := min(time.Second, o.duration/5)
+	lb.closedLoop(ctx, o.conns, warm)
+	la.closedLoop(ctx, o.conns, warm)
+	if _, err := caughtUp(ctx, a, appSrv, time.Minute); err != nil {
+		return sum, err
+	}
+	var bestB, bestA result
+	for round := range 2 {
+		rb := lb.closedLoop(ctx, o.conns, o.duration)
+		fmt.Printf("round %d baseline %s\n", round+1, rb)
+		sum.noise.note(fmt.Sprintf("peak round %d (baseline)", round+1), rb.cpu)
+		var prof *os.File
+		if o.cpuprofile != "" && round == 0 {
+			if prof, err = os.Create(o.cpuprofile); err == nil {
+				err = pprof.StartCPUProfile(prof)
+			}
+			if err != nil {
+				return sum, fmt.Errorf("-cpuprofile: %w", err)
+			}
+		}
+		dropped0 := a.Clicks.Dropped()
+		ra := la.closedLoop(ctx, o.conns, o.duration)
+		if prof != nil {
+			pprof.StopCPUProfile()
+			prof.Close()
+		}
+		backlog := a.Clicks.Pending()
+		took, err := caughtUp(ctx, a, appSrv, 2*time.Minute)
+		if err != nil {
+			return sum, err
+		}
+		fmt.Printf("round %d app      %s\n", round+1, ra)
+		sum.noise.note(fmt.Sprintf("peak round %d (app)", round+1), ra.cpu)
+		fmt.Printf("         (click writer: %d queued at the end of the round, all written %s later; %d dropped in the round)\n",
+			backlog, took.Round(time.Millisecond), a.Clicks.Dropped()-dropped0)
+		if rb.rps() > bestB.rps() {
+			bestB = rb
+		}
+		if ra.rps() > bestA.rps() {
+			bestA = ra
+		}
+		if rb.errs+ra.errs > 0 {
+			return sum, fmt.Errorf("round %d: %d baseline and %d app requests not answered 302", round+1, rb.errs, ra.errs)
+		}
+		if ctx.Err() != nil {
+			return sum, ctx.Err()
+		}
+	}
+	ratio := bestA.rps() / bestB.rps()
+	fmt.Printf("best baseline %s\nbest app      %s\napp/baseline  %.3f (target >= %.2f)\n", bestB, bestA, ratio, targetRatio)
+	if o.cpuprofile != "" {
+		fmt.Printf("CPU profile of app round 1 (whole process, load generator included): go tool pprof -top %s\n", o.cpuprofile)
+	}
+	sum.add(fmt.Sprintf("peak req/s app / bare echo baseline >= %.2f", targetRatio),
+		fmt.Sprintf("%.3f (%.0f / %.0f req/s)", ratio, bestA.rps(), bestB.rps()), check(ratio >= targetRatio))
+	sum.add("  peak latency app (closed loop, info)", fmt.Sprintf("p50 %s p95 %s p99 %s", ms(bestA.pct(.5)), ms(bestA.pct(.95)), ms(bestA.pct(.99))), nil)
+	sum.add("  peak latency baseline (closed loop, info)", fmt.Sprintf("p50 %s p95 %s p99 %s", ms(bestB.pct(.5)), ms(bestB.pct(.95)), ms(bestB.pct(.99))), nil)
+
+	// 2. Latency at half the peak, open loop.
+	workers := o.conns
+	half := bestA.rps() / 2
+	fmt.Printf("\n-- 2. latency at half the app's peak: open loop, %.0f req/s for %s, %d workers, from scheduled send time --\n", half, o.duration, workers)
+	lbo, lao := newLoader(baseSrv.url, slugs, workers), newLoader(appSrv.url, slugs, workers)
+	ob := lbo.openLoop(ctx, half, o.duration, workers, nil)
+	fmt.Printf("baseline %s, longest wait for a worker %s\n", ob, ms(ob.maxWait))
+	sum.noise.note("the half-peak run (baseline)", ob.cpu)
+	oa := lao.openLoop(ctx, half, o.duration, workers, nil)
+	fmt.Printf("app      %s, longest wait for a worker %s\n", oa, ms(oa.maxWait))
+	sum.noise.note("the half-peak run (app)", oa.cpu)
+	if oa.errs > 0 {
+		return sum, fmt.Errorf("open loop: %d app requests not answered 302", oa.errs)
+	}
+	if _, err := caughtUp(ctx, a, appSrv, 2*time.Minute); err != nil {
+		return sum, err
+	}
+	sum.add(fmt.Sprintf("p99 at half the peak <= %s (open loop)", ms(targetP99)),
+		fmt.Sprintf("%s at %.0f req/s (p50 %s, p95 %s)", ms(oa.pct(.99)), half, ms(oa.pct(.5)), ms(oa.pct(.95))), check(oa.pct(.99) <= targetP99))
+	sum.add("  same rate, baseline (info)", fmt.Sprintf("p99 %s (p50 %s, p95 %s)", ms(ob.pct(.99)), ms(ob.pct(.5)), ms(ob.pct(.95))), nil)
+
+	// 3. 80% of the peak, sustained.
+	if err := sustained(ctx, o, a, appSrv, lao, bestA.rps()*0.8, workers, sum); err != nil {
+		return sum, err
+	}
+
+	// Stop serving, drain the app's writer, and check the table against it.
+	appSrv.srv.Close()
+	baseSrv.srv.Close()
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := a.Clicks.Drain(dctx); err != nil {
+		return sum, err
+	}
+	var inTable int64
+	if err := db.Raw("SELECT count(*) FROM clicks").Scan(&inTable).Error; err != nil {
+		return sum, err
+	}
+	fmt.Printf("\nall phases: app served %d redirects; click writer wrote %d and dropped %d; clicks table holds %d rows\n",
+		appSrv.started.Load(), a.Clicks.Written(), a.Clicks.Dropped(), inTable)
+	if inTable != a.Clicks.Written() || a.Clicks.Written()+a.Clicks.Dropped() != appSrv.started.Load() {
+		sum.add("every redirect's click accounted for (written + dropped)",
+			fmt.Sprintf("%d served, %d written, %d dropped, %d in table", appSrv.started.Load(), a.Clicks.Written(), a.Clicks.Dropped(), inTable), check(false))
+	}
+	sum.add("  clicks dropped over the whole run, peak rounds included (info)", fmt.Sprint(a.Clicks.Dropped()), nil)
+
+	// 4. The click writer alone.
+	return sum, writerAlone(ctx, o, db, sum)
+}
+
+// sanity checks one redirect of each server before measuring anything.
+func sanity(appURL, baseURL, slug, dest string) error {
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, u := range []string{baseURL, appURL} {
+		req, _ := http.NewRequest(http.MethodGet, u+"/"+slug, nil)
+		req.Header.Set("User-Agent", userAgents[0])
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, strings.SplitN(dest, "?", 2)[0]) {
+			return fmt.Errorf("GET %s/%s: %d to %q, want 302 to %s", u, slug, resp.StatusCode, loc, dest)
+		}
+		if u == appURL {
+			q, _ := url.ParseQuery(strings.SplitN(loc, "?", 2)[1])
+			if q.Get("utm_source") == "" || !strings.HasPrefix(q.Get("clout_click"), "clk_") {
+				return fmt.Errorf("app redirect %q lacks UTM parameters or the click id", loc)
+			}
+			fmt.Printf("app:      %s/%s -> 302 %s\n", u, slug, loc)
+		} else {
+			fmt.Printf("baseline: %s/%s -> 302 %s\n", u, slug, loc)
+		}
+	}
+	return nil
+}
+
+// caughtUp waits until the app's click writer has written (or dropped) a
+// click for every request the app has started, and says how long it took.
+func caughtUp(ctx context.Context, a *app.App, s *server, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	for {
+		want, got := s.started.Load(), a.Clicks.Written()+a.Clicks.Dropped()
+		if got >= want {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > limit || ctx.Err() != nil {
+			return time.Since(start), fmt.Errorf("click writer: %d of %d clicks written after %s", got, want, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type sample struct {
+	at time.Duration
+	n  int64
+}
+
+// sustained runs the app at rate for o.sustain, then waits for the click
+// writer, and reports dropped clicks and the write lag.
+//
+// Every 100 ms it samples W, the clicks written (Written+Dropped: Written
+// counts a batch once its COPY or transaction has committed), then S, the
+// requests the app has started. The writer takes clicks from a FIFO queue
+// and every click is queued by a request that had started, so once W >= S(t)
+// every click answered by t is in the database. The lag of sample t is the
+// time of the first sample with W >= S(t), minus t; the max over samples is
+// reported (resolution: the 100 ms sampling).
+func sustained(ctx context.Context, o options, a *app.App, s *server, l *loader, rate float64, workers int, sum *summary) error {
+	fmt.Printf("\n-- 3. sustained: open loop, %.0f req/s (80%% of the app's peak) for %s --\n", rate, o.sustain)
+	if _, err := caughtUp(ctx, a, s, 2*time.Minute); err != nil {
+		return err
+	}
+	s0, w0, d0 := s.started.Load(), a.Clicks.Written()+a.Clicks.Dropped(), a.Clicks.Dropped()
+	var (
+		answered atomic.Int64
+		ss, ws   []sample
+		maxQueue int
+		start    = time.Now()
+		stop     = make(chan struct{})
+		done     = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(sampleEvery)
+		defer t.Stop()
+		for {
+			at := time.Since(start)
+			ws = append(ws, sample{at, a.Clicks.Written() + a.Clicks.Dropped() - w0})
+			ss = append(ss, sample{at, s.started.Load() - s0})
+			maxQueue = max(maxQueue, a.Clicks.Pending())
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	res := l.openLoop(ctx, rate, o.sustain, workers, &answered)
+	loadEnd := time.Since(start)
+	took, werr := caughtUp(ctx, a, s, time.Minute)
+	time.Sleep(sampleEvery + 10*time.Millisecond) // one more sample, now that all is written
+	close(stop)
+	<-done
+	dropped := a.Clicks.Dropped() - d0
+	fmt.Printf("app %s, longest wait for a worker %s\n", res, ms(res.maxWait))
+	sum.noise.note("the sustained run", res.cpu)
+	fmt.Printf("redirects answered (302): %d; requests served: %d; clicks queued at most %d; all written %s after the load ended\n",
+		answered.Load(), s.started.Load()-s0, maxQueue, took.Round(time.Millisecond))
+	var maxLag time.Duration
+	var at time.Duration
+	caught := true
+	j := 0
+	for _, sm := range ss {
+		for j < len(ws) && ws[j].n < sm.n {
+			j++
+		}
+		if j == len(ws) {
+			caught = false
+			break
+		}
+		if lag := ws[j].at - sm.at; lag > maxLag {
+			maxLag, at = lag, sm.at
+		}
+	}
+	lagText := fmt.Sprintf("%.2f s (at t=%.1f s of %.0f s; 0.1 s sampling)", maxLag.Seconds(), at.Seconds(), loadEnd.Seconds())
+	if !caught || werr != nil {
+		lagText = fmt.Sprintf("clicks still unwritten %s after the load ended", took.Round(time.Millisecond))
+	}
+	fmt.Printf("dropped clicks: %d; max write lag: %s\n", dropped, lagText)
+	sum.add("dropped clicks at 80% of the peak == 0", fmt.Sprintf("%d of %d (at %.0f req/s for %s)", dropped, s.started.Load()-s0, rate, o.sustain),
+		check(dropped == 0 && res.errs == 0))
+	sum.add(fmt.Sprintf("every click in the database within %.0f s (max lag)", targetLag.Seconds()), lagText,
+		check(caught && werr == nil && maxLag <= targetLag))
+	sum.add("  latency at 80% of the peak (open loop, info)", fmt.Sprintf("p50 %s p95 %s p99 %s", ms(res.pct(.5)), ms(res.pct(.95)), ms(res.pct(.99))), nil)
+	return nil
+}
+
+// writerAlone queues o.writerRows synthetic clicks on a new click writer as
+// fast as it takes them, drains it, and reports rows written per second,
+// from the first Record to the end of Drain.
+func writerAlone(ctx context.Context, o options, db *store.DB, sum *summary) error {
+	fmt.Printf("\n-- 4. click writer alone: %d clicks queued at once, then Drain --\n", o.writerRows)
+	var ids []struct{ ID, BrandID, CreatorID string }
+	if err := db.Raw("SELECT id, brand_id, creator_id FROM links LIMIT 1000").Scan(&ids).Error; err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	now := store.Now()
+	devices := []string{click.Mobile, click.Mobile, click.Mobile, click.Desktop, click.Tablet}
+	events := make([]click.Event, o.writerRows)
+	hash := make([]byte, 16)
+	for i := range events {
+		l := ids[r.IntN(len(ids))]
+		for k := range hash {
+			hash[k] = byte(r.Uint32())
+		}
+		events[i] = click.Event{ID: store.NewID("clk"), ClickedAt: now.Add(time.Duration(i) * time.Microsecond), BrandID: l.BrandID,
+			CreatorID: l.CreatorID, LinkID: l.ID, VisitorHash: hex.EncodeToString(hash), ReferrerHost: click.ReferrerHost(referers[i%len(referers)]),
+			Device: devices[i%len(devices)], IsUnique: i%3 == 0}
+	}
+	var before int64
+	if err := db.Raw("SELECT count(*) FROM clicks").Scan(&before).Error; err != nil {
+		return err
+	}
+	w := click.NewWriter(db, slog.New(slog.DiscardHandler), o.writerRows)
+	cpu := markCPU()
+	start := time.Now()
+	for _, e := range events {
+		w.Record(e)
+	}
+	queued := time.Since(start)
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	if err := w.Drain(dctx); err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	use := cpu.since()
+	sum.noise.note("the click writer run", use)
+	var after int64
+	if err := db.Raw("SELECT count(*) FROM clicks").Scan(&after).Error; err != nil {
+		return err
+	}
+	rps := float64(w.Written()) / elapsed.Seconds()
+	fmt.Printf("queued %d in %s; written %d, dropped %d, in %s: %.0f rows/s; clicks table grew by %d (had %d rows before); %s\n",
+		o.writerRows, queued.Round(time.Millisecond), w.Written(), w.Dropped(), elapsed.Round(time.Millisecond), rps, after-before, before, use)
+	measured := fmt.Sprintf("%.0f rows/s (%d rows in %s)", rps, w.Written(), elapsed.Round(time.Millisecond))
+	ok := w.Written() == int64(o.writerRows) && after-before == int64(o.writerRows)
+	if !ok {
+		measured += fmt.Sprintf("; %d dropped, table +%d", w.Dropped(), after-before)
+	}
+	if db.Dialect == store.Postgres {
+		sum.add(fmt.Sprintf("click writer alone >= %.0f rows/s (PostgreSQL, COPY)", targetWriterRows), measured, check(ok && rps >= targetWriterRows))
+	} else {
+		sum.add(fmt.Sprintf("click writer alone, SQLite (info; target %.0f is for PostgreSQL)", targetWriterRows), measured, nil)
+		if !ok {
+			sum.add("click writer alone wrote every click", measured, check(false))
+		}
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
