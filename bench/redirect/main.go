@@ -444,13 +444,13 @@ func writerAlone(ctx context.Context, o options, db *store.DB, sum *summary) err
 		}
 		events[i] = click.Event{ID: store.NewID("clk"), ClickedAt: now.Add(time.Duration(i) * time.Microsecond), BrandID: l.BrandID,
 			CreatorID: l.CreatorID, LinkID: l.ID, VisitorHash: hex.EncodeToString(hash), ReferrerHost: click.ReferrerHost(referers[i%len(referers)]),
-			Device: devices[i%len(devices)], IsUnique: i%3 == 0}
+			Device: devices[i%len(devices)], UserAgent: writerAgents[i%len(writerAgents)]}
 	}
 	var before int64
 	if err := db.Raw("SELECT count(*) FROM clicks").Scan(&before).Error; err != nil {
 		return err
 	}
-	w := click.NewWriter(db, slog.New(slog.DiscardHandler), o.writerRows)
+	w := click.NewWriter(db, slog.New(slog.DiscardHandler), "bench-writer-secret-0123456789abcdef", o.writerRows)
 	cpu := markCPU()
 	start := time.Now()
 	for _, e := range events {
@@ -489,3 +489,13 @@ func writerAlone(ctx context.Context, o options, db *store.DB, sum *summary) err
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+// writerAgents are the user agents of the writer-alone run: the writer
+// classifies every click (bot or human, unique or not) before writing it.
+var writerAgents = []string{
+	"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0",
+	"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
+	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+	"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15",
+	"Googlebot/2.1 (+http://www.google.com/bot.html)",
+}

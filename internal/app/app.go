@@ -50,7 +50,7 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger
 	creators := creator.NewService(db, brands, outbox, cfg.BaseURL, cfg.Secret, log)
 	links := link.NewService(db, brands, resolver, log)
 	codes := coupon.NewService(db, brands, stripeapi.Factory{Base: cfg.StripeAPIBase}, log)
-	clicks := click.NewWriter(db, log, 0)
+	clicks := click.NewWriter(db, log, cfg.Secret, 0)
 	sessions := auth.NewSessions(db, cfg.Secret)
 	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Outbox: outbox, Log: log})

@@ -27,14 +27,23 @@ var previewAgents = []string{"facebookexternalhit", "facebookcatalog", "slackbot
 // NonHuman reports why a request is not a person following a link: "head",
 // "preview", "bot", or "" for a human.
 func NonHuman(r *http.Request) string {
-	if r.Method == http.MethodHead {
+	return nonHuman(r.Method == http.MethodHead, Purpose(r), r.UserAgent())
+}
+
+// Purpose is what the browser says about a speculative request (prefetch,
+// prerender, preview), from Sec-Purpose, Purpose or X-Moz.
+func Purpose(r *http.Request) string {
+	return r.Header.Get("Sec-Purpose") + r.Header.Get("Purpose") + r.Header.Get("X-Moz")
+}
+
+func nonHuman(head bool, purpose, ua string) string {
+	if head {
 		return "head"
 	}
 	// Browsers prefetching or prerendering a page they may show.
-	if p := r.Header.Get("Sec-Purpose") + r.Header.Get("Purpose") + r.Header.Get("X-Moz"); strings.Contains(p, "prefetch") || strings.Contains(p, "preview") {
+	if strings.Contains(purpose, "prefetch") || strings.Contains(purpose, "preview") {
 		return "preview"
 	}
-	ua := r.UserAgent()
 	if ua == "" {
 		return "bot"
 	}
@@ -48,6 +57,31 @@ func NonHuman(r *http.Request) string {
 		return "bot"
 	}
 	return ""
+}
+
+// botCache remembers crawler detection per user agent: the detector runs
+// large regular expressions (~100 µs), and a few user agents make most
+// traffic. It is used by the writer's single goroutine only.
+type botCache struct {
+	m   map[string]string
+	max int
+}
+
+func newBotCache(max int) *botCache { return &botCache{m: make(map[string]string, 1024), max: max} }
+
+func (b *botCache) nonHuman(head bool, purpose, ua string) string {
+	if head || purpose != "" || len(ua) > 512 {
+		return nonHuman(head, purpose, ua)
+	}
+	if why, ok := b.m[ua]; ok {
+		return why
+	}
+	why := nonHuman(false, "", ua)
+	if len(b.m) >= b.max {
+		clear(b.m) // simple bound: start over rather than grow without limit
+	}
+	b.m[ua] = why
+	return why
 }
 
 // Device classes.

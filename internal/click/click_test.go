@@ -96,12 +96,23 @@ func TestDedupeWindow(t *testing.T) {
 	}
 }
 
+const (
+	humanUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+	botUA   = "Googlebot/2.1 (+http://www.google.com/bot.html)"
+	master  = "click-test-secret-0123456789abcdef"
+)
+
+// events are n clicks on one link: every tenth from a bot, the others from
+// n/2 visitors (two clicks each, so half are unique).
 func events(n int, linkID string) []Event {
 	out := make([]Event, n)
 	now := store.Now()
 	for i := range out {
 		out[i] = Event{ID: store.NewID("clk"), ClickedAt: now, BrandID: "br_x", CreatorID: "cr_x", LinkID: linkID,
-			VisitorHash: fmt.Sprintf("%032d", i), Device: Mobile, IsUnique: i%2 == 0, IsBot: i%10 == 0}
+			Device: Mobile, IP: fmt.Sprintf("198.51.%d.%d", (i/2)/250, (i/2)%250), UserAgent: humanUA}
+		if i%10 == 0 {
+			out[i].UserAgent = botUA
+		}
 	}
 	return out
 }
@@ -118,7 +129,7 @@ func count(t *testing.T, db *store.DB, linkID string) int64 {
 // writes the rest before returning.
 func TestWriterWritesEverythingAndDrains(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
-		w := NewWriter(db, slog.New(slog.DiscardHandler), 20_000)
+		w := NewWriter(db, slog.New(slog.DiscardHandler), master, 20_000)
 		evs := events(12_345, "lnk_a")
 		for _, e := range evs {
 			if !w.Record(e) {
@@ -132,10 +143,27 @@ func TestWriterWritesEverythingAndDrains(t *testing.T) {
 		if n := count(t, db, "lnk_a"); n != int64(len(evs)) || w.Written() != int64(len(evs)) || w.Dropped() != 0 {
 			t.Fatalf("written %d (counter %d), dropped %d; want %d", n, w.Written(), w.Dropped(), len(evs))
 		}
-		var bots int64
+		// The writer classified them: bots by user agent, uniques by visitor,
+		// and hashed the visitors without keeping the IPs.
+		var bots, unique, hashes int64
 		db.Model(&Event{}).Where("link_id = ? AND is_bot", "lnk_a").Count(&bots)
-		if bots != int64(len(evs)/10+1) {
-			t.Fatalf("%d bot rows", bots)
+		db.Model(&Event{}).Where("link_id = ? AND is_unique", "lnk_a").Count(&unique)
+		db.Model(&Event{}).Where("link_id = ?", "lnk_a").Distinct("visitor_hash").Count(&hashes)
+		var wantUnique int64
+		seen := map[string]bool{}
+		for i, e := range evs {
+			if i%10 != 0 && !seen[e.IP] {
+				seen[e.IP] = true
+				wantUnique++
+			}
+		}
+		if bots != int64(len(evs)/10+1) || unique != wantUnique || hashes < wantUnique {
+			t.Fatalf("%d bots, %d unique, %d visitor hashes; want %d, %d, >= %d", bots, unique, hashes, len(evs)/10+1, wantUnique, wantUnique)
+		}
+		var leaked int64
+		db.Model(&Event{}).Where("visitor_hash LIKE ?", "198.51.%").Count(&leaked)
+		if leaked != 0 {
+			t.Fatal("an IP was stored")
 		}
 		// After Drain nothing more is taken, and that is counted.
 		if w.Record(events(1, "lnk_a")[0]) || w.Dropped() != 1 {
@@ -147,7 +175,7 @@ func TestWriterWritesEverythingAndDrains(t *testing.T) {
 // A full queue drops the click, counts it, and never blocks the caller.
 func TestWriterFullQueueDropsAndCounts(t *testing.T) {
 	db := testutil.SQLite(t)
-	w := &Writer{db: db, log: slog.New(slog.DiscardHandler), queue: make(chan Event, 10), closing: make(chan struct{}), done: make(chan struct{})}
+	w := newWriter(db, slog.New(slog.DiscardHandler), master, 10)
 	// The flush loop is not running: the queue fills up.
 	evs := events(15, "lnk_b")
 	accepted := 0

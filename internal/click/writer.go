@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,7 +12,6 @@ import (
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	"gorm.io/gorm"
 )
 
 // Event is one click, as stored.
@@ -27,6 +27,13 @@ type Event struct {
 	Country      string
 	IsBot        bool
 	IsUnique     bool
+
+	// Filled by the redirect and used by the writer to classify the click
+	// off the request's path; never stored (the IP in particular).
+	IP        string `gorm:"-"`
+	UserAgent string `gorm:"-"`
+	Head      bool   `gorm:"-"`
+	Purpose   string `gorm:"-"`
 }
 
 // TableName is clicks.
@@ -48,6 +55,11 @@ type Writer struct {
 	log   *slog.Logger
 	queue chan Event
 
+	// Used by the run goroutine only.
+	hasher *Hasher
+	dedupe *Deduper
+	bots   *botCache
+
 	written atomic.Int64
 	dropped atomic.Int64
 	lastLog atomic.Int64 // unix seconds of the last drop warning
@@ -57,14 +69,36 @@ type Writer struct {
 	done      chan struct{}
 }
 
-// NewWriter starts a writer with a queue of size events (DefaultQueueSize when 0).
-func NewWriter(db *store.DB, log *slog.Logger, size int) *Writer {
+// NewWriter starts a writer with a queue of size events (DefaultQueueSize
+// when 0). master keys the daily visitor hashes.
+func NewWriter(db *store.DB, log *slog.Logger, master string, size int) *Writer {
+	w := newWriter(db, log, master, size)
+	go w.run()
+	return w
+}
+
+func newWriter(db *store.DB, log *slog.Logger, master string, size int) *Writer {
 	if size <= 0 {
 		size = DefaultQueueSize
 	}
-	w := &Writer{db: db, log: log, queue: make(chan Event, size), closing: make(chan struct{}), done: make(chan struct{})}
-	go w.run()
-	return w
+	return &Writer{db: db, log: log, queue: make(chan Event, size), closing: make(chan struct{}), done: make(chan struct{}),
+		hasher: NewHasher(master), dedupe: NewDeduper(), bots: newBotCache(50_000)}
+}
+
+// classify fills the stored fields the redirect left to the writer: the
+// visitor hash, is_bot and is_unique. Clicks arrive in the order they were
+// answered, so uniqueness follows that order.
+func (w *Writer) classify(e *Event) {
+	if e.VisitorHash == "" {
+		e.VisitorHash = w.hasher.Visitor(e.ClickedAt, e.IP, e.UserAgent)
+	}
+	e.IP = ""
+	if w.bots.nonHuman(e.Head, e.Purpose, e.UserAgent) != "" {
+		e.IsBot, e.IsUnique = true, false
+		return
+	}
+	e.IsBot = false
+	e.IsUnique = w.dedupe.Unique(e.VisitorHash, e.LinkID, e.ClickedAt)
 }
 
 // Record queues a click and never blocks. It reports false when the click
@@ -108,6 +142,7 @@ func (w *Writer) run() {
 	for {
 		select {
 		case e := <-w.queue:
+			w.classify(&e)
 			batch = append(batch, e)
 			if len(batch) >= MaxBatch {
 				batch = w.flush(batch)
@@ -119,6 +154,7 @@ func (w *Writer) run() {
 			for {
 				select {
 				case e := <-w.queue:
+					w.classify(&e)
 					batch = append(batch, e)
 					if len(batch) >= MaxBatch {
 						batch = w.flush(batch)
@@ -162,9 +198,29 @@ func (w *Writer) write(ctx context.Context, batch []Event) error {
 	if w.db.Dialect == store.Postgres {
 		return w.copy(ctx, batch)
 	}
-	return w.db.WithTx(ctx, func(tx *gorm.DB) error {
-		return tx.CreateInBatches(batch, 100).Error
-	})
+	return w.insert(ctx, batch)
+}
+
+// insert writes a batch on SQLite: one transaction, one prepared statement
+// executed per row (SQLite's fastest path; multi-row INSERTs bind slower).
+func (w *Writer) insert(ctx context.Context, batch []Event) error {
+	tx, err := w.db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, "INSERT INTO clicks ("+strings.Join(columns, ", ")+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, e := range batch {
+		if _, err := stmt.ExecContext(ctx, e.ID, e.ClickedAt, e.BrandID, e.CreatorID, e.LinkID, e.VisitorHash, e.ReferrerHost,
+			e.Device, e.Country, e.IsBot, e.IsUnique); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // copy writes with PostgreSQL's COPY protocol through the pool's pgx connection.

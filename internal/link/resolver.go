@@ -26,7 +26,21 @@ type Target struct {
 	ClickParam                 string
 	AttributionDays            int
 	Allowed                    []string
+
+	// Allowed is the destination checked against the brand's allowed domains
+	// as they are now: the cache reloads a brand's links whenever its
+	// settings change, so a removed domain stops redirects at once.
+	DestinationAllowed bool
+	// The redirect URL is built once: before and after the click id.
+	urlHead, urlTail string
 }
+
+// clickPlaceholder marks where the click id goes in a precomputed URL.
+const clickPlaceholder = "CLOUTCLICKIDPLACEHOLDER"
+
+// URL is the redirect location for one click: the destination with the UTM
+// parameters and this click's id (see RedirectURL).
+func (t *Target) URL(clickID string) string { return t.urlHead + clickID + t.urlTail }
 
 // Resolver maps active slugs to their targets in memory. It is warmed at
 // start, updated on every change in this instance, and, on PostgreSQL, by
@@ -89,10 +103,22 @@ func toTarget(rw row) *Target {
 	if content == "" {
 		content = rw.Slug
 	}
-	return &Target{LinkID: rw.LinkID, BrandID: rw.BrandID, CreatorID: rw.CreatorID, Slug: rw.Slug,
+	t := &Target{LinkID: rw.LinkID, BrandID: rw.BrandID, CreatorID: rw.CreatorID, Slug: rw.Slug,
 		Destination: rw.Destination, ClickParam: rw.ClickParam, AttributionDays: rw.AttributionWindowDays, Allowed: allowed,
 		UTM: UTM{Source: or(rw.UTMSource, "clout"), Medium: or(rw.UTMMedium, "affiliate"),
 			Campaign: or(rw.UTMCampaign, rw.BrandCampaign), Content: or(rw.UTMContent, content)}}
+	_, err := CheckDestination(rw.Destination, allowed)
+	t.DestinationAllowed = err == nil
+	if full, err := RedirectURL(rw.Destination, t.UTM, rw.ClickParam, clickPlaceholder); err == nil {
+		if head, tail, ok := strings.Cut(full, clickPlaceholder); ok {
+			t.urlHead, t.urlTail = head, tail
+		} else {
+			t.DestinationAllowed = false
+		}
+	} else {
+		t.DestinationAllowed = false
+	}
+	return t
 }
 
 // Warm loads every active link.

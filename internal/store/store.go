@@ -79,7 +79,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		// WAL lets the CLI write while the server runs; immediate transactions
 		// and a busy timeout make concurrent writers wait instead of failing.
 		dsn := "file:" + o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(memory)&_txlock=immediate"
 		g, err = gorm.Open(sqlite.Open(dsn), cfg)
 	}
 	if err != nil {

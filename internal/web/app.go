@@ -32,8 +32,6 @@ type App struct {
 	codes    *coupon.Service
 	resolver *link.Resolver
 	clicks   *click.Writer
-	hasher   *click.Hasher
-	dedupe   *click.Deduper
 	sessions *auth.Sessions
 	outbox   *mail.Outbox
 	log      *slog.Logger
@@ -73,7 +71,7 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, creators: d.Creators, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
-		links: d.Links, codes: d.Codes, resolver: d.Resolver, clicks: d.Clicks, hasher: click.NewHasher(d.Config.Secret), dedupe: click.NewDeduper(),
+		links: d.Links, codes: d.Codes, resolver: d.Resolver, clicks: d.Clicks,
 		render:         r,
 		ipLimiter:      auth.NewLimiter(LoginPerIP, LoginWindow),
 		accountLimiter: auth.NewLimiter(LoginPerAccount, LoginWindow),

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/cloutapp/clout/internal/click"
 	"github.com/cloutapp/clout/internal/link"
@@ -15,45 +14,31 @@ import (
 const ClickCookie = "clout_click"
 
 // redirect is the hot path: a map lookup, a queue send and a 302. It does no
-// database work and no blocking I/O.
+// database work and no blocking I/O; the click is classified (bot, unique)
+// and its visitor hashed by the writer, off the request's path.
 func (a *App) redirect(c echo.Context) error {
 	key := link.SlugKey(c.Param("slug"))
 	var t *link.Target
 	if key != "" {
 		t = a.resolver.Lookup(key)
 	}
-	// The destination is checked again against the brand's allowed domains,
-	// so no link can ever send a shopper anywhere else.
-	if t == nil || !destinationAllowed(t) {
+	// The destination was checked against the brand's allowed domains as
+	// they are now (the cache reloads on any change), so no link can ever
+	// send a shopper anywhere else.
+	if t == nil || !t.DestinationAllowed {
 		return a.linkNotFound(c)
 	}
 	r := c.Request()
-	now := store.Now()
 	clickID := store.NewID("clk")
-	target, err := link.RedirectURL(t.Destination, t.UTM, t.ClickParam, clickID)
-	if err != nil {
-		return a.linkNotFound(c)
-	}
-	ev := click.Event{ID: clickID, ClickedAt: now, BrandID: t.BrandID, CreatorID: t.CreatorID, LinkID: t.LinkID,
-		VisitorHash: a.hasher.Visitor(now, c.RealIP(), r.UserAgent()), ReferrerHost: click.ReferrerHost(r.Referer()),
-		Device: click.DeviceClass(r.UserAgent())}
-	if click.NonHuman(r) != "" {
-		ev.IsBot = true
-	} else {
-		ev.IsUnique = a.dedupe.Unique(ev.VisitorHash, t.LinkID, now)
-	}
-	a.clicks.Record(ev)
+	ua := r.UserAgent()
+	a.clicks.Record(click.Event{ID: clickID, ClickedAt: store.Now(), BrandID: t.BrandID, CreatorID: t.CreatorID, LinkID: t.LinkID,
+		ReferrerHost: click.ReferrerHost(r.Referer()), Device: click.DeviceClass(ua),
+		IP: c.RealIP(), UserAgent: ua, Head: r.Method == http.MethodHead, Purpose: click.Purpose(r)})
 	h := c.Response().Header()
 	h.Set("Cache-Control", "private, no-store")
-	h.Set("Referrer-Policy", "no-referrer-when-downgrade")
 	c.SetCookie(&http.Cookie{Name: ClickCookie, Value: clickID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: a.cfg.SecureCookies(), MaxAge: int((time.Duration(t.AttributionDays) * 24 * time.Hour).Seconds())})
-	return c.Redirect(http.StatusFound, target)
-}
-
-func destinationAllowed(t *link.Target) bool {
-	_, err := link.CheckDestination(t.Destination, t.Allowed)
-	return err == nil
+		Secure: a.cfg.SecureCookies(), MaxAge: t.AttributionDays * 24 * 3600})
+	return c.Redirect(http.StatusFound, t.URL(clickID))
 }
 
 type linkNotFoundView struct {
