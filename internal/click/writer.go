@@ -32,6 +32,7 @@ type Event struct {
 	// off the request's path; never stored (the IP in particular).
 	IP        string `gorm:"-"`
 	UserAgent string `gorm:"-"`
+	Referer   string `gorm:"-"`
 	Head      bool   `gorm:"-"`
 	Purpose   string `gorm:"-"`
 }
@@ -92,7 +93,13 @@ func (w *Writer) classify(e *Event) {
 	if e.VisitorHash == "" {
 		e.VisitorHash = w.hasher.Visitor(e.ClickedAt, e.IP, e.UserAgent)
 	}
-	e.IP = ""
+	if e.ReferrerHost == "" {
+		e.ReferrerHost = ReferrerHost(e.Referer)
+	}
+	if e.Device == "" {
+		e.Device = DeviceClass(e.UserAgent)
+	}
+	e.IP, e.Referer = "", ""
 	if w.bots.nonHuman(e.Head, e.Purpose, e.UserAgent) != "" {
 		e.IsBot, e.IsUnique = true, false
 		return

@@ -87,13 +87,16 @@ func (a *App) Handler() *echo.Echo {
 	e.IPExtractor = ipExtractor(a.cfg.Proxies())
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
+	// The redirect hot path skips what it does not need: request ids, the
+	// request log, page security headers, body limits and gzip. It keeps
+	// panic recovery.
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID, Skipper: isRedirect}))
 	e.Use(a.requestLogger())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: a.logPanic}))
 	e.Use(securityHeaders(a.cfg.SecureCookies()))
-	e.Use(middleware.BodyLimit("2M"))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: isRedirect}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: func(c echo.Context) bool {
-		return c.Path() == "/healthz" || c.Path() == redirectRoute
+		return c.Path() == "/healthz" || isRedirect(c)
 	}}))
 
 	e.GET("/healthz", a.healthz)
@@ -110,6 +113,8 @@ func (a *App) Handler() *echo.Echo {
 }
 
 const redirectRoute = "/:slug"
+
+func isRedirect(c echo.Context) bool { return c.Path() == redirectRoute }
 
 func (a *App) pageRoutes(e *echo.Echo) {
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{

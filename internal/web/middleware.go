@@ -38,7 +38,7 @@ func (a *App) requestLogger() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		// Redirects are not logged one by one: the hot path does no I/O.
 		// Their clicks are the record.
-		Skipper: func(c echo.Context) bool { return c.Path() == redirectRoute && c.Response().Status < 500 },
+		Skipper: func(c echo.Context) bool { return isRedirect(c) && c.Response().Status < 500 },
 		// The route pattern, not the path: paths such as /reset/<token> carry secrets.
 		LogStatus: true, LogRoutePath: true, LogMethod: true, LogLatency: true, LogRequestID: true,
 		LogRemoteIP: true, LogError: true, HandleError: true,
@@ -79,7 +79,18 @@ func securityHeaders(https bool) echo.MiddlewareFunc {
 	if https {
 		cfg.HSTSMaxAge = 31536000
 	}
-	return middleware.SecureWithConfig(cfg)
+	// A 302 has no page to protect; it keeps nosniff and HSTS only.
+	pages := middleware.SecureWithConfig(cfg)
+	redirects := middleware.SecureWithConfig(middleware.SecureConfig{ContentTypeNosniff: "nosniff", HSTSMaxAge: cfg.HSTSMaxAge})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		p, r := pages(next), redirects(next)
+		return func(c echo.Context) error {
+			if isRedirect(c) {
+				return r(c)
+			}
+			return p(c)
+		}
+	}
 }
 
 // fetchMetadata refuses state-changing requests that a browser marks as sent

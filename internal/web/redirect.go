@@ -32,8 +32,7 @@ func (a *App) redirect(c echo.Context) error {
 	clickID := store.NewID("clk")
 	ua := r.UserAgent()
 	a.clicks.Record(click.Event{ID: clickID, ClickedAt: store.Now(), BrandID: t.BrandID, CreatorID: t.CreatorID, LinkID: t.LinkID,
-		ReferrerHost: click.ReferrerHost(r.Referer()), Device: click.DeviceClass(ua),
-		IP: c.RealIP(), UserAgent: ua, Head: r.Method == http.MethodHead, Purpose: click.Purpose(r)})
+		IP: c.RealIP(), UserAgent: ua, Referer: r.Referer(), Head: r.Method == http.MethodHead, Purpose: click.Purpose(r)})
 	h := c.Response().Header()
 	h.Set("Cache-Control", "private, no-store")
 	c.SetCookie(&http.Cookie{Name: ClickCookie, Value: clickID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
