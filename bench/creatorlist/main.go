@@ -18,13 +18,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cloutapp/clout/bench/internal/benchdb"
 
 	"github.com/cloutapp/clout/internal/app"
 	"github.com/cloutapp/clout/internal/auth"
@@ -165,54 +166,10 @@ func benchSize(ctx context.Context, o options, n int, explain bool) ([]result, e
 	return out, err
 }
 
-// openFresh opens and migrates an empty database: an SQLite file in a
-// temporary directory, or a new PostgreSQL schema selected by search_path.
+// openFresh opens and migrates an empty database (see benchdb.OpenFresh).
 func openFresh(ctx context.Context, o options) (*store.DB, func(), error) {
-	var opts store.Options
-	var drop func() error
-	if o.dialect == "sqlite" {
-		dir, err := os.MkdirTemp("", "creatorlist-")
-		if err != nil {
-			return nil, nil, err
-		}
-		opts.SQLitePath, drop = filepath.Join(dir, "clout.db"), func() error { return os.RemoveAll(dir) }
-	} else {
-		u, err := url.Parse(o.dsn)
-		if err != nil {
-			return nil, nil, fmt.Errorf("-dsn: %w", err)
-		}
-		admin, err := store.Open(ctx, store.Options{DatabaseURL: o.dsn})
-		if err != nil {
-			return nil, nil, err
-		}
-		schema := "bench_" + strings.ToLower(store.RandomString(12))
-		if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-			admin.Close()
-			return nil, nil, err
-		}
-		drop = func() error { defer admin.Close(); return admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error }
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		opts.DatabaseURL = u.String()
-	}
-	db, err := store.Open(ctx, opts)
-	if err == nil {
-		_, err = db.Migrate(ctx)
-	}
-	cleanup := func() {
-		if db != nil {
-			db.Close()
-		}
-		if err := drop(); err != nil {
-			fmt.Fprintln(os.Stderr, "creatorlist: cleaning up:", err)
-		}
-	}
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	return db, cleanup, nil
+	db, _, cleanup, err := benchdb.OpenFresh(ctx, "creatorlist", o.dialect, o.dsn)
+	return db, cleanup, err
 }
 
 // sqlCounter is a gorm plugin counting the SQL statements run; while

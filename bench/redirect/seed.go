@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/cloutapp/clout/bench/internal/benchdb"
 
 	"github.com/cloutapp/clout/internal/app"
 	"github.com/cloutapp/clout/internal/auth"
@@ -34,55 +34,10 @@ const (
 	insertRows = 100 // rows per multi-row INSERT (SQLite binds parameters in O(n²))
 )
 
-// openFresh opens and migrates an empty database: an SQLite file in a
-// temporary directory, or a new PostgreSQL schema selected by search_path.
-// It returns the URL the app uses (PostgreSQL only) and a cleanup.
+// openFresh opens and migrates an empty database (see benchdb.OpenFresh)
+// and returns the URL the app uses (PostgreSQL only) and a cleanup.
 func openFresh(ctx context.Context, o options) (*store.DB, string, func(), error) {
-	var opts store.Options
-	var drop func() error
-	if o.dialect == "sqlite" {
-		dir, err := os.MkdirTemp("", "redirect-bench-")
-		if err != nil {
-			return nil, "", nil, err
-		}
-		opts.SQLitePath, drop = filepath.Join(dir, "clout.db"), func() error { return os.RemoveAll(dir) }
-	} else {
-		u, err := url.Parse(o.dsn)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("-dsn: %w", err)
-		}
-		admin, err := store.Open(ctx, store.Options{DatabaseURL: o.dsn})
-		if err != nil {
-			return nil, "", nil, err
-		}
-		schema := "bench_" + strings.ToLower(store.RandomString(12))
-		if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-			admin.Close()
-			return nil, "", nil, err
-		}
-		drop = func() error { defer admin.Close(); return admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error }
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		opts.DatabaseURL = u.String()
-	}
-	db, err := store.Open(ctx, opts)
-	if err == nil {
-		_, err = db.Migrate(ctx)
-	}
-	cleanup := func() {
-		if db != nil {
-			db.Close()
-		}
-		if err := drop(); err != nil {
-			fmt.Fprintln(os.Stderr, "redirect bench: cleaning up:", err)
-		}
-	}
-	if err != nil {
-		cleanup()
-		return nil, "", nil, err
-	}
-	return db, opts.DatabaseURL, cleanup, nil
+	return benchdb.OpenFresh(ctx, "redirect-bench", o.dialect, o.dsn)
 }
 
 // startApp assembles the app as cmd/clout does (app.New), creates the brand
