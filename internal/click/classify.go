@@ -155,15 +155,19 @@ func (h *Hasher) Visitor(at time.Time, ip, ua string) string {
 // UniqueWindow is how long a visitor's repeat clicks on a link are not unique.
 const UniqueWindow = time.Hour
 
+// MaxVisitorLinks bounds the deduper's memory (about 100 bytes an entry).
+const MaxVisitorLinks = 1_000_000
+
 // Deduper remembers when each visitor last clicked each link, in memory.
 type Deduper struct {
 	mu    sync.Mutex
 	last  map[string]time.Time
 	sweep time.Time
+	max   int
 }
 
-// NewDeduper returns an empty deduper.
-func NewDeduper() *Deduper { return &Deduper{last: map[string]time.Time{}} }
+// NewDeduper returns an empty deduper holding at most MaxVisitorLinks pairs.
+func NewDeduper() *Deduper { return &Deduper{last: map[string]time.Time{}, max: MaxVisitorLinks} }
 
 // Unique records a human click and reports whether it is the visitor's first
 // on that link within the window.
@@ -171,13 +175,19 @@ func (d *Deduper) Unique(visitor, linkID string, at time.Time) bool {
 	k := visitor + "|" + linkID
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if at.Sub(d.sweep) > UniqueWindow {
+	if at.Sub(d.sweep) > UniqueWindow || len(d.last) >= d.max {
 		for key, t := range d.last {
 			if at.Sub(t) >= UniqueWindow {
 				delete(d.last, key)
 			}
 		}
 		d.sweep = at
+		if len(d.last) >= d.max {
+			// More distinct visitors within the hour than the bound: forget
+			// them all rather than grow without limit. A repeat click may then
+			// count as unique once; no click is lost.
+			clear(d.last)
+		}
 	}
 	prev, seen := d.last[k]
 	d.last[k] = at

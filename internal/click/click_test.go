@@ -104,6 +104,25 @@ const (
 
 // events are n clicks on one link: every tenth from a bot, the others from
 // n/2 visitors (two clicks each, so half are unique).
+// The deduper stays within its bound however many visitors come.
+func TestDedupeIsBounded(t *testing.T) {
+	d := NewDeduper()
+	d.max = 100
+	t0 := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	for i := 0; i < 1000; i++ {
+		if !d.Unique(fmt.Sprint("v", i), "l1", t0.Add(time.Duration(i)*time.Second)) {
+			t.Fatalf("visitor %d: a first click not unique", i)
+		}
+		if len(d.last) > d.max {
+			t.Fatalf("%d entries, bound %d", len(d.last), d.max)
+		}
+	}
+	// Within the bound, repeats are still recognised.
+	if d.Unique("v999", "l1", t0.Add(1000*time.Second)) {
+		t.Fatal("a repeat click right after the first counted as unique")
+	}
+}
+
 func events(n int, linkID string) []Event {
 	out := make([]Event, n)
 	now := store.Now()
