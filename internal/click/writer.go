@@ -142,6 +142,16 @@ func (w *Writer) Dropped() int64 { return w.dropped.Load() }
 // Pending is the number of clicks waiting in the queue.
 func (w *Writer) Pending() int { return len(w.queue) }
 
+// add classifies a click into the batch, writing the batch when it is full.
+func (w *Writer) add(batch []Event, e Event) []Event {
+	w.classify(&e)
+	batch = append(batch, e)
+	if len(batch) >= MaxBatch {
+		batch = w.flush(batch)
+	}
+	return batch
+}
+
 func (w *Writer) run() {
 	defer close(w.done)
 	batch := make([]Event, 0, MaxBatch)
@@ -150,11 +160,7 @@ func (w *Writer) run() {
 	for {
 		select {
 		case e := <-w.queue:
-			w.classify(&e)
-			batch = append(batch, e)
-			if len(batch) >= MaxBatch {
-				batch = w.flush(batch)
-			}
+			batch = w.add(batch, e)
 		case <-tick.C:
 			batch = w.flush(batch)
 		case <-w.closing:
@@ -162,11 +168,7 @@ func (w *Writer) run() {
 			for {
 				select {
 				case e := <-w.queue:
-					w.classify(&e)
-					batch = append(batch, e)
-					if len(batch) >= MaxBatch {
-						batch = w.flush(batch)
-					}
+					batch = w.add(batch, e)
 				default:
 					w.flush(batch)
 					return

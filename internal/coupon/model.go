@@ -83,11 +83,5 @@ func PercentString(bps int64) string {
 
 // CreatorsWithCodes returns the ids of the brand's creators who have a code.
 func (s *Service) CreatorsWithCodes(ctx context.Context, brandID string) (map[string]bool, error) {
-	var ids []string
-	err := s.db.WithContext(ctx).Model(&Code{}).Distinct("creator_id").Where("brand_id = ?", brandID).Pluck("creator_id", &ids).Error
-	out := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
-	}
-	return out, err
+	return s.db.DistinctSet(ctx, &Code{}, "creator_id", brandID)
 }

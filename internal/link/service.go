@@ -283,11 +283,5 @@ func (s *Service) Daily(ctx context.Context, brandID, creatorID string, days int
 
 // CreatorsWithLinks returns the ids of the brand's creators who have a link.
 func (s *Service) CreatorsWithLinks(ctx context.Context, brandID string) (map[string]bool, error) {
-	var ids []string
-	err := s.db.WithContext(ctx).Model(&Link{}).Distinct("creator_id").Where("brand_id = ?", brandID).Pluck("creator_id", &ids).Error
-	out := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
-	}
-	return out, err
+	return s.db.DistinctSet(ctx, &Link{}, "creator_id", brandID)
 }

@@ -130,6 +130,18 @@ func (db *DB) ForUpdate(tx *gorm.DB) *gorm.DB {
 	return tx
 }
 
+// DistinctSet returns the distinct values of column in model's table where
+// brand_id is brandID, as a set.
+func (db *DB) DistinctSet(ctx context.Context, model any, column, brandID string) (map[string]bool, error) {
+	var vals []string
+	err := db.WithContext(ctx).Model(model).Distinct(column).Where("brand_id = ?", brandID).Pluck(column, &vals).Error
+	out := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		out[v] = true
+	}
+	return out, err
+}
+
 // Now is the time stamp the database stores: UTC, microsecond precision (what
 // PostgreSQL keeps), so that values read back compare equal.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
