@@ -14,6 +14,7 @@ import (
 	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
+	"github.com/cloutapp/clout/internal/order"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/stripeapi"
@@ -27,6 +28,7 @@ type App struct {
 	Creators *creator.Service
 	Links    *link.Service
 	Codes    *coupon.Service
+	Orders   *order.Service
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -50,13 +52,14 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger
 	creators := creator.NewService(db, brands, outbox, cfg.BaseURL, cfg.Secret, log)
 	links := link.NewService(db, brands, resolver, log)
 	codes := coupon.NewService(db, brands, stripeapi.Factory{Base: cfg.StripeAPIBase}, log)
+	orders := order.NewService(db, brands, cfg.Secret, log)
 	clicks := click.NewWriter(db, log, cfg.Secret, 0)
 	sessions := auth.NewSessions(db, cfg.Secret)
-	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Resolver: resolver,
+	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Outbox: outbox, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Resolver: resolver, Clicks: clicks,
-		Sessions: sessions, Web: w}, nil
+	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Resolver: resolver,
+		Clicks: clicks, Sessions: sessions, Web: w}, nil
 }

@@ -68,9 +68,21 @@ type Brand struct {
 	UTMCampaign string `gorm:"column:utm_campaign"`
 	// ClickParam names the query parameter carrying the click id to the store.
 	ClickParam string `gorm:"column:click_param"`
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// AttributionPriority is CodeFirst or ClickFirst: which evidence wins
+	// when an order carries both a creator's code and a click.
+	AttributionPriority string
+	// CustomerLockDays keeps a customer with the creator of their first
+	// attributed order for this many days; 0 is off.
+	CustomerLockDays int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
+
+// Attribution priorities.
+const (
+	CodeFirst  = "code_first"
+	ClickFirst = "click_first"
+)
 
 // SecretsSet tells which secrets have a value, without revealing them.
 type SecretsSet struct {

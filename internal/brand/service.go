@@ -101,8 +101,8 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 	now := s.now()
 	b := &Brand{ID: store.NewID("br"), Name: name, Slug: slugify(name), Currency: cur.Code, TimeZone: tz,
 		AllowedDomains: []string{}, AttributionWindowDays: 30, HoldDays: 30, TermsVersion: 1, ProgramTerms: DefaultTerms,
-		ClickParam: DefaultClickParam,
-		CreatedAt:  now, UpdatedAt: now}
+		ClickParam: DefaultClickParam, AttributionPriority: CodeFirst,
+		CreatedAt: now, UpdatedAt: now}
 	u := &User{ID: store.NewID("usr"), Email: email, Name: strings.TrimSpace(in.OwnerName), PasswordHash: hash,
 		CreatedAt: now, UpdatedAt: now}
 	out := &Created{Brand: b, Owner: u}
@@ -231,7 +231,13 @@ func (s *Service) Secrets(ctx context.Context, brandID string) (*Secrets, error)
 	if err != nil {
 		return nil, err
 	}
+	return s.SecretsOf(b)
+}
+
+// SecretsOf decrypts the secrets of a brand already loaded.
+func (s *Service) SecretsOf(b *Brand) (*Secrets, error) {
 	var out Secrets
+	var err error
 	for _, f := range []struct {
 		sealed string
 		dst    *string
@@ -250,6 +256,12 @@ func (s *Service) audit(tx *gorm.DB, brandID string, a Actor, action string, det
 	e := AuditEntry{ID: store.NewID("aud"), BrandID: brandID, ActorType: a.Type, ActorID: a.ID, ActorLabel: a.Label,
 		Action: action, Details: details, IP: a.IP, CreatedAt: s.now()}
 	return tx.Create(&e).Error
+}
+
+// Audit records an action in the brand's audit log inside tx, so that the
+// entry commits or rolls back with the change it describes.
+func (s *Service) Audit(tx *gorm.DB, brandID string, a Actor, action string, details map[string]any) error {
+	return s.audit(tx, brandID, a, action, details)
 }
 
 // AuditLog lists a brand's audit entries, newest first, a page at a time.

@@ -33,11 +33,16 @@ type SettingsPatch struct {
 	AutoApproveMinAudience *int64  `json:"auto_approve_min_audience"`
 	UTMCampaign            *string `json:"utm_campaign"`
 	ClickParam             *string `json:"click_param"`
+	// AttributionPriority is "code_first" or "click_first".
+	AttributionPriority *string `json:"attribution_priority"`
+	// CustomerLockDays: 0 turns the customer lock off.
+	CustomerLockDays *int `json:"customer_lock_days"`
 }
 
 // Limits on settings.
 const (
 	MaxAttributionWindowDays = 365
+	MaxCustomerLockDays      = 3650
 	MaxHoldDays              = 365
 	MaxAllowedDomains        = 50
 	MaxProgramIntro          = 2000
@@ -198,6 +203,22 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Err
 		} else {
 			change("click_param", b.ClickParam, v)
 			b.ClickParam = v
+		}
+	}
+	if p.AttributionPriority != nil {
+		if v := strings.TrimSpace(*p.AttributionPriority); v != CodeFirst && v != ClickFirst {
+			errs.Add("attribution_priority", "choose %q (a creator's code wins over a click) or %q", CodeFirst, ClickFirst)
+		} else {
+			change("attribution_priority", b.AttributionPriority, v)
+			b.AttributionPriority = v
+		}
+	}
+	if p.CustomerLockDays != nil {
+		if d := *p.CustomerLockDays; d < 0 || d > MaxCustomerLockDays {
+			errs.Add("customer_lock_days", "must be between 0 (off) and %d days", MaxCustomerLockDays)
+		} else {
+			change("customer_lock_days", b.CustomerLockDays, d)
+			b.CustomerLockDays = d
 		}
 	}
 	secrets := []struct {

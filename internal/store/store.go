@@ -130,6 +130,16 @@ func (db *DB) ForUpdate(tx *gorm.DB) *gorm.DB {
 	return tx
 }
 
+// LockKey serialises transactions about one key (an order, say) until tx
+// ends: a transaction-scoped advisory lock on PostgreSQL. SQLite needs none,
+// since its write transactions already run one at a time.
+func (db *DB) LockKey(tx *gorm.DB, key string) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key).Error
+}
+
 // DistinctSet returns the distinct values of column in model's table where
 // brand_id is brandID, as a set.
 func (db *DB) DistinctSet(ctx context.Context, model any, column, brandID string) (map[string]bool, error) {

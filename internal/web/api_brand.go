@@ -28,6 +28,8 @@ type brandJSON struct {
 	AutoApproveMin        int64            `json:"auto_approve_min_audience"`
 	UTMCampaign           string           `json:"utm_campaign"`
 	ClickParam            string           `json:"click_param"`
+	AttributionPriority   string           `json:"attribution_priority"`
+	CustomerLockDays      int              `json:"customer_lock_days"`
 	CreatedAt             time.Time        `json:"created_at"`
 	UpdatedAt             time.Time        `json:"updated_at"`
 }
@@ -43,6 +45,7 @@ func toBrandJSON(b *brand.Brand) brandJSON {
 		HoldDays: b.HoldDays, PayoutMinimum: b.PayoutMinimum, SecretsSet: b.SecretsSet(),
 		ProgramIntro: b.ProgramIntro, ProgramTerms: b.ProgramTerms, TermsVersion: b.TermsVersion, AutoApproveMin: b.AutoApproveMinAudience,
 		UTMCampaign: b.UTMCampaign, ClickParam: b.ClickParam,
+		AttributionPriority: b.AttributionPriority, CustomerLockDays: b.CustomerLockDays,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,11 +15,35 @@ import (
 // decodeJSON reads exactly one JSON object into dst, refusing unknown fields,
 // wrong types and trailing data with a 400 that says what is wrong.
 func decodeJSON(c echo.Context, dst any) error {
+	_, err := decodeJSONRaw(c, dst, false)
+	return err
+}
+
+// decodeJSONRaw is decodeJSON that also returns the body as it came, for
+// handlers that keep it (keep is true).
+func decodeJSONRaw(c echo.Context, dst any, keep bool) ([]byte, error) {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	if ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
-		return apiErr(http.StatusUnsupportedMediaType, "unsupported_media_type", "send a JSON body with Content-Type: application/json")
+		return nil, apiErr(http.StatusUnsupportedMediaType, "unsupported_media_type", "send a JSON body with Content-Type: application/json")
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	var body io.Reader = c.Request().Body
+	var raw []byte
+	if keep {
+		var err error
+		if raw, err = io.ReadAll(body); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return nil, apiErr(http.StatusRequestEntityTooLarge, "too_large", "the request body is too large")
+			}
+			return nil, err
+		}
+		body = bytes.NewReader(raw)
+	}
+	return raw, decodeBody(body, dst)
+}
+
+func decodeBody(body io.Reader, dst any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
 	var syn *json.SyntaxError

@@ -17,6 +17,7 @@ import (
 	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
+	"github.com/cloutapp/clout/internal/order"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -30,6 +31,7 @@ type App struct {
 	creators *creator.Service
 	links    *link.Service
 	codes    *coupon.Service
+	orders   *order.Service
 	resolver *link.Resolver
 	clicks   *click.Writer
 	sessions *auth.Sessions
@@ -50,6 +52,7 @@ type Deps struct {
 	Creators *creator.Service
 	Links    *link.Service
 	Codes    *coupon.Service
+	Orders   *order.Service
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -71,7 +74,7 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, creators: d.Creators, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
-		links: d.Links, codes: d.Codes, resolver: d.Resolver, clicks: d.Clicks,
+		links: d.Links, codes: d.Codes, orders: d.Orders, resolver: d.Resolver, clicks: d.Clicks,
 		render:         r,
 		ipLimiter:      auth.NewLimiter(LoginPerIP, LoginWindow),
 		accountLimiter: auth.NewLimiter(LoginPerAccount, LoginWindow),
@@ -102,6 +105,9 @@ func (a *App) Handler() *echo.Echo {
 	e.GET("/healthz", a.healthz)
 	e.GET("/static/*", staticHandler())
 	e.GET("/api/openapi.json", a.openAPI)
+	// Webhooks authenticate by signature, not by session or CSRF token.
+	e.POST("/webhooks/shopify/:brand_id", a.webhookShopify)
+	e.POST("/webhooks/stripe/:brand_id", a.webhookStripe)
 
 	a.pageRoutes(e)
 	a.apiRoutes(e)
@@ -173,6 +179,14 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.POST("/creators/:id/links/:link/status", a.creatorLinkStatus, requireWrite)
 	in.POST("/creators/:id/codes", a.creatorCodeCreate, requireWrite)
 	in.POST("/creators/issue", a.creatorsIssue, requireWrite)
+	in.GET("/orders", a.orderList)
+	in.GET("/orders/import", a.orderImportForm, requireWrite)
+	in.POST("/orders/import", a.orderImportUpload, requireWrite)
+	in.GET("/orders/import/:id", a.orderImportShow, requireWrite)
+	in.POST("/orders/import/:id", a.orderImportStart, requireWrite)
+	in.GET("/orders/import/:id/progress", a.orderImportProgress, requireWrite)
+	in.GET("/orders/:id", a.orderDetail)
+	in.POST("/orders/:id/reassign", a.orderReassign, requireWrite)
 	in.GET("/admin/audit", a.auditLog, requireOwner)
 	in.GET("/admin/outbox", a.outboxPage, requireOwner)
 }
@@ -197,6 +211,10 @@ func (a *App) apiRoutes(e *echo.Echo) {
 	api.GET("/links/:id/stats", a.apiLinksStats)
 	api.GET("/creators/:id/codes", a.apiCodesList)
 	api.POST("/creators/:id/codes", a.apiCodesCreate)
+	api.GET("/orders", a.apiOrdersList)
+	api.POST("/orders", a.apiOrdersCreate)
+	api.GET("/orders/:external_id", a.apiOrdersGet)
+	api.POST("/orders/:external_id/refunds", a.apiOrdersRefund)
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }

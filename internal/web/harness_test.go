@@ -24,6 +24,7 @@ import (
 	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
+	"github.com/cloutapp/clout/internal/order"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/testutil"
 	"golang.org/x/crypto/bcrypt"
@@ -68,6 +69,7 @@ type testApp struct {
 	Links    *link.Service
 	Clicks   *click.Writer
 	codes    *coupon.Service
+	Orders   *order.Service
 	Outbox   *mail.Outbox
 	Config   *config.Config
 	// Logs holds everything the app logged, at every level.
@@ -128,7 +130,7 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	srv.Config.Handler = a.Web.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Outbox: a.Outbox, Config: cfg, Logs: logs}
+	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Orders: a.Orders, Outbox: a.Outbox, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }

@@ -15,6 +15,7 @@ type settingsForm struct {
 	Name, Currency, TimeZone, AllowedDomains, AttributionWindowDays, HoldDays, PayoutMinimum string
 	ProgramIntro, ProgramTerms, AutoApproveMinAudience                                       string
 	UTMCampaign, ClickParam                                                                  string
+	AttributionPriority, CustomerLockDays                                                    string
 }
 
 type settingsView struct {
@@ -24,6 +25,7 @@ type settingsView struct {
 	Secrets    brand.SecretsSet
 	Currencies []money.Currency
 	TimeZones  []string
+	BaseURL    string
 }
 
 func formFromBrand(b *brand.Brand) settingsForm {
@@ -32,7 +34,8 @@ func formFromBrand(b *brand.Brand) settingsForm {
 		AttributionWindowDays: strconv.Itoa(b.AttributionWindowDays), HoldDays: strconv.Itoa(b.HoldDays),
 		PayoutMinimum: money.Amount{Minor: b.PayoutMinimum, Currency: b.Currency}.Decimal(),
 		ProgramIntro:  b.ProgramIntro, ProgramTerms: b.ProgramTerms, AutoApproveMinAudience: strconv.FormatInt(b.AutoApproveMinAudience, 10),
-		UTMCampaign: b.UTMCampaign, ClickParam: b.ClickParam}
+		UTMCampaign: b.UTMCampaign, ClickParam: b.ClickParam,
+		AttributionPriority: b.AttributionPriority, CustomerLockDays: strconv.Itoa(b.CustomerLockDays)}
 }
 
 func (a *App) settingsView(c echo.Context, f settingsForm, errs validate.Errors) settingsView {
@@ -49,7 +52,7 @@ func (a *App) settingsView(c echo.Context, f settingsForm, errs validate.Errors)
 		m["allowed_domains"] = strings.Join(domainErrs, "; ")
 	}
 	return settingsView{Page: a.page(c, "Settings", "settings"), Form: f, Errors: m, Secrets: p.Brand.SecretsSet(),
-		Currencies: money.Currencies(), TimeZones: commonTimeZones}
+		Currencies: money.Currencies(), TimeZones: commonTimeZones, BaseURL: a.cfg.BaseURL}
 }
 
 func (a *App) settingsForm(c echo.Context) error {
@@ -63,13 +66,19 @@ func (a *App) settingsSave(c echo.Context) error {
 		HoldDays: c.FormValue("hold_days"), PayoutMinimum: c.FormValue("payout_minimum"),
 		ProgramIntro: c.FormValue("program_intro"), ProgramTerms: c.FormValue("program_terms"),
 		AutoApproveMinAudience: c.FormValue("auto_approve_min_audience"),
-		UTMCampaign:            c.FormValue("utm_campaign"), ClickParam: c.FormValue("click_param")}
+		UTMCampaign:            c.FormValue("utm_campaign"), ClickParam: c.FormValue("click_param"),
+		AttributionPriority: c.FormValue("attribution_priority"), CustomerLockDays: c.FormValue("customer_lock_days")}
 	var errs validate.Errors
 	patch := brand.SettingsPatch{Name: &f.Name, Currency: &f.Currency, TimeZone: &f.TimeZone}
 	domains := strings.FieldsFunc(f.AllowedDomains, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' })
 	patch.AllowedDomains = &domains
 	patch.AttributionWindowDays = formInt(&errs, "attribution_window_days", f.AttributionWindowDays)
 	patch.HoldDays = formInt(&errs, "hold_days", f.HoldDays)
+	patch.AttributionPriority = &f.AttributionPriority
+	if strings.TrimSpace(f.CustomerLockDays) == "" {
+		f.CustomerLockDays = "0"
+	}
+	patch.CustomerLockDays = formInt(&errs, "customer_lock_days", f.CustomerLockDays)
 	patch.ProgramIntro, patch.ProgramTerms = &f.ProgramIntro, &f.ProgramTerms
 	patch.UTMCampaign, patch.ClickParam = &f.UTMCampaign, &f.ClickParam
 	if v := strings.TrimSpace(strings.ReplaceAll(f.AutoApproveMinAudience, ",", "")); v == "" {
