@@ -209,7 +209,9 @@ func (s *Service) applyTx(ctx context.Context, tx *gorm.DB, b *brand.Brand, ev *
 		if r.Error != nil {
 			return r.Error
 		}
-		if adjusted || r.RowsAffected > 0 || res.Changed {
+		// A new order without adjustments is open with nothing refunded;
+		// anything else may move its refunded amount or status.
+		if adjusted || r.RowsAffected > 0 || (res.Changed && !res.Created) {
 			if err := s.settle(tx, o, now); err != nil {
 				return err
 			}
