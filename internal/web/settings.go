@@ -74,7 +74,10 @@ func (a *App) settingsSave(c echo.Context) error {
 	patch.AllowedDomains = &domains
 	patch.AttributionWindowDays = formInt(&errs, "attribution_window_days", f.AttributionWindowDays)
 	patch.HoldDays = formInt(&errs, "hold_days", f.HoldDays)
-	patch.AttributionPriority = &f.AttributionPriority
+	if f.AttributionPriority != "" {
+		patch.AttributionPriority = &f.AttributionPriority
+	}
+	// An empty lock field means off.
 	if strings.TrimSpace(f.CustomerLockDays) == "" {
 		f.CustomerLockDays = "0"
 	}
