@@ -97,7 +97,14 @@ func (a *App) Handler() *echo.Echo {
 	e.Use(a.requestLogger())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: a.logPanic}))
 	e.Use(securityHeaders(a.cfg.SecureCookies()))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: isRedirect}))
+	// CSV uploads may be larger than other bodies; both limits apply before
+	// any form is parsed (the CSRF check reads the form).
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: func(c echo.Context) bool {
+		return isRedirect(c) || isUpload(c)
+	}}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "11M", Skipper: func(c echo.Context) bool {
+		return !isUpload(c)
+	}}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: func(c echo.Context) bool {
 		return c.Path() == "/healthz" || isRedirect(c)
 	}}))
@@ -121,6 +128,11 @@ func (a *App) Handler() *echo.Echo {
 const redirectRoute = "/:slug"
 
 func isRedirect(c echo.Context) bool { return c.Path() == redirectRoute }
+
+// isUpload: the CSV order upload, whose body limit is larger.
+func isUpload(c echo.Context) bool {
+	return c.Path() == "/orders/import" && c.Request().Method == http.MethodPost
+}
 
 func (a *App) pageRoutes(e *echo.Echo) {
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
