@@ -198,6 +198,25 @@ func TestShopifyWebhooks(t *testing.T) {
 		if !strings.Contains(o.AttributionEvidence.Reason, "WELCOME10") {
 			t.Errorf("the receipt does not say why WELCOME10 did not count: %q", o.AttributionEvidence.Reason)
 		}
+		// An order without a code, whose landing_site carries a click id of
+		// one of this brand's links clicked a day earlier, goes to that
+		// link's creator.
+		jules := a.activeCreatorWithCode(t, b.ID, "Jules Brew", "JULES10")
+		clickedAt := time.Date(2025, 2, 20, 3, 0, 0, 0, time.UTC)
+		if err := db.Exec(`INSERT INTO clicks (id, clicked_at, brand_id, creator_id, link_id, visitor_hash, is_bot, is_unique)
+			VALUES ('ck_3fQ9xT2mLpZ8', ?, ?, ?, 'lnk_x', 'v', FALSE, TRUE)`, clickedAt, b.ID, jules.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		landing := fixture(t, "shopify/orders_create_landing_click.json")
+		if st, body := a.shopify(t, b.ID, hook{"orders/create", "e25", shopifySign(landing, secret)}, landing); st != 200 {
+			t.Fatalf("landing order: %d %s", st, body)
+		}
+		o, _ = a.Orders.ByExternalID(context.Background(), b.ID, order.Shopify, "6358097612850")
+		if o.Net != 8600 || o.ClickID != "ck_3fQ9xT2mLpZ8" || o.AttributionMethod != order.ByClick || o.CreatorID == nil ||
+			*o.CreatorID != jules.ID || o.AttributionEvidence.ClickedAt == nil {
+			t.Errorf("landing order: net %d click %q by %s %v (%s)", o.Net, o.ClickID, o.AttributionMethod, o.CreatorID, o.AttributionRule)
+		}
+
 		cancelled := fixture(t, "shopify/orders_cancelled.json")
 		if st, body := a.shopify(t, b.ID, hook{"orders/cancelled", "e30", shopifySign(cancelled, secret)}, cancelled); st != 200 {
 			t.Fatalf("orders/cancelled: %d %s", st, body)
