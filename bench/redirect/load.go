@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cloutapp/clout/bench/internal/benchdb"
 )
 
 // userAgents are current browsers on phones and desktops: what follows a
@@ -83,7 +85,7 @@ type result struct {
 	// answers were slow, or the generator could not keep up).
 	rate    float64
 	maxWait time.Duration
-	cpu     cpuUse
+	cpu     benchdb.CPUUse
 }
 
 func (r result) rps() float64 {
@@ -128,7 +130,7 @@ func (l *loader) closedLoop(ctx context.Context, conns int, d time.Duration) res
 		lats       = make([][]time.Duration, conns)
 		start      = time.Now()
 		ctx2, stop = context.WithDeadline(ctx, start.Add(d))
-		cpu        = markCPU()
+		cpu        = benchdb.MarkCPU()
 	)
 	defer stop()
 	for g := range conns {
@@ -148,7 +150,7 @@ func (l *loader) closedLoop(ctx context.Context, conns int, d time.Duration) res
 		})
 	}
 	wg.Wait()
-	return result{ok: ok.Load(), errs: errs.Load(), elapsed: time.Since(start), lat: merge(lats), cpu: cpu.since()}
+	return result{ok: ok.Load(), errs: errs.Load(), elapsed: time.Since(start), lat: merge(lats), cpu: cpu.Since()}
 }
 
 // openLoop sends rate requests per second for d whatever the answers do: a
@@ -165,7 +167,7 @@ func (l *loader) openLoop(ctx context.Context, rate float64, d time.Duration, wo
 		lats     = make([][]time.Duration, workers)
 		waits    = make([]time.Duration, workers)
 		start    = time.Now()
-		cpu      = markCPU()
+		cpu      = benchdb.MarkCPU()
 	)
 	for g := range workers {
 		wg.Go(func() {
@@ -189,25 +191,8 @@ func (l *loader) openLoop(ctx context.Context, rate float64, d time.Duration, wo
 			lats[g] = lat
 		})
 	}
-	// Requests are scheduled on a 1 ms grid (timers here are no finer):
-	// request i is due at the first grid point at or after i/rate. Each tick
-	// releases the requests due at the grid points it has passed; a late
-	// tick (timer resolution, a busy CPU) counts in full in their latency.
-	tick := time.NewTicker(time.Millisecond)
-	for sent := 0; sent < total && ctx.Err() == nil; {
-		now := <-tick.C
-		grid := now.Sub(start).Truncate(time.Millisecond)
-		for ; sent < total; sent++ {
-			at := time.Duration(math.Ceil(float64(sent)/rate*1000)) * time.Millisecond
-			if at > grid {
-				break
-			}
-			jobs <- start.Add(at)
-		}
-	}
-	tick.Stop()
-	close(jobs)
+	benchdb.Pace(ctx, start, rate, total, jobs)
 	wg.Wait()
 	return result{ok: ok.Load(), errs: errs.Load(), elapsed: time.Since(start), lat: merge(lats), rate: rate,
-		maxWait: slices.Max(waits), cpu: cpu.since()}
+		maxWait: slices.Max(waits), cpu: cpu.Since()}
 }

@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cloutapp/clout/bench/internal/benchdb"
 	"github.com/cloutapp/clout/internal/app"
 	"github.com/cloutapp/clout/internal/click"
 	"github.com/cloutapp/clout/internal/store"
@@ -76,52 +77,10 @@ func main() {
 }
 
 // summary is every target's measured value; a nil check is one not measured.
-type summary struct {
-	rows  []summaryRow
-	noise noise
-}
-
-type summaryRow struct {
-	target, measured string
-	pass             *bool // nil: information only
-}
-
-func (s *summary) add(target, measured string, pass *bool) {
-	s.rows = append(s.rows, summaryRow{target, measured, pass})
-}
-
-func check(ok bool) *bool { return &ok }
+type summary struct{ benchdb.Summary }
 
 func (s *summary) print(o options) {
-	if len(s.rows) == 0 {
-		return
-	}
-	fmt.Printf("\n== SUMMARY: %s, %d links, %d conns, %s peak rounds, %s sustained ==\n", o.dialect, o.links, o.conns, o.duration, o.sustain)
-	fmt.Printf("%-58s %-44s %s\n", "target", "measured", "result")
-	fails := 0
-	for _, r := range s.rows {
-		res := "info"
-		if r.pass != nil {
-			res = "PASS"
-			if !*r.pass {
-				res, fails = "FAIL  <<<<<<<<", fails+1
-			}
-		}
-		fmt.Printf("%-58s %-44s %s\n", r.target, r.measured, res)
-	}
-	fmt.Printf("(%d CPUs, GOMAXPROCS %d: the load generator runs in the same process and competes with the servers for them.)\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0))
-	if s.noise.max > noisyAbove {
-		fmt.Printf("WARNING: other processes used up to %.2f cores during %s: the machine was not quiet, figures are not\n"+
-			"         trustworthy. Run again when nothing else is running.\n", s.noise.max, s.noise.phase)
-	} else {
-		fmt.Printf("Machine quiet: other processes (PostgreSQL excluded) used at most %.2f cores in any phase.\n", s.noise.max)
-	}
-	if fails > 0 {
-		fmt.Printf("FAIL: %d target(s) missed\n", fails)
-	} else {
-		fmt.Println("PASS: every target met")
-	}
+	s.Summary.Print(fmt.Sprintf("%s, %d links, %d conns, %s peak rounds, %s sustained", o.dialect, o.links, o.conns, o.duration, o.sustain))
 }
 
 func run(ctx context.Context, o options) (*summary, error) {
@@ -131,9 +90,9 @@ func run(ctx context.Context, o options) (*summary, error) {
 	fmt.Println("      database; PostgreSQL is another process on the same machine): absolute req/s understate what the app")
 	fmt.Println("      serves on its own, and the app/baseline ratio is measured under the same handicap for both.")
 
-	idle := markCPU()
+	idle := benchdb.MarkCPU()
 	time.Sleep(time.Second)
-	fmt.Printf("before starting, over 1 s: %s\n", idle.since())
+	fmt.Printf("before starting, over 1 s: %s\n", idle.Since())
 
 	db, appDSN, cleanup, err := openFresh(ctx, o)
 	if err != nil {
@@ -196,7 +155,7 @@ func run(ctx context.Context, o options) (*summary, error) {
 	for round := range 2 {
 		rb := lb.closedLoop(ctx, o.conns, o.duration)
 		fmt.Printf("round %d baseline %s\n", round+1, rb)
-		sum.noise.note(fmt.Sprintf("peak round %d (baseline)", round+1), rb.cpu)
+		sum.Noise.Note(fmt.Sprintf("peak round %d (baseline)", round+1), rb.cpu)
 		var prof *os.File
 		if o.cpuprofile != "" && round == 0 {
 			if prof, err = os.Create(o.cpuprofile); err == nil {
@@ -218,7 +177,7 @@ func run(ctx context.Context, o options) (*summary, error) {
 			return sum, err
 		}
 		fmt.Printf("round %d app      %s\n", round+1, ra)
-		sum.noise.note(fmt.Sprintf("peak round %d (app)", round+1), ra.cpu)
+		sum.Noise.Note(fmt.Sprintf("peak round %d (app)", round+1), ra.cpu)
 		fmt.Printf("         (click writer: %d queued at the end of the round, all written %s later; %d dropped in the round)\n",
 			backlog, took.Round(time.Millisecond), a.Clicks.Dropped()-dropped0)
 		if rb.rps() > bestB.rps() {
@@ -239,10 +198,10 @@ func run(ctx context.Context, o options) (*summary, error) {
 	if o.cpuprofile != "" {
 		fmt.Printf("CPU profile of app round 1 (whole process, load generator included): go tool pprof -top %s\n", o.cpuprofile)
 	}
-	sum.add(fmt.Sprintf("peak req/s app / bare echo baseline >= %.2f", targetRatio),
-		fmt.Sprintf("%.3f (%.0f / %.0f req/s)", ratio, bestA.rps(), bestB.rps()), check(ratio >= targetRatio))
-	sum.add("  peak latency app (closed loop, info)", fmt.Sprintf("p50 %s p95 %s p99 %s", ms(bestA.pct(.5)), ms(bestA.pct(.95)), ms(bestA.pct(.99))), nil)
-	sum.add("  peak latency baseline (closed loop, info)", fmt.Sprintf("p50 %s p95 %s p99 %s", ms(bestB.pct(.5)), ms(bestB.pct(.95)), ms(bestB.pct(.99))), nil)
+	sum.Add(fmt.Sprintf("peak req/s app / bare echo baseline >= %.2f", targetRatio),
+		fmt.Sprintf("%.3f (%.0f / %.0f req/s)", ratio, bestA.rps(), bestB.rps()), benchdb.Check(ratio >= targetRatio))
+	sum.Add("  peak latency app (closed loop, info)", fmt.Sprintf("p50 %s p95 %s p99 %s", ms(bestA.pct(.5)), ms(bestA.pct(.95)), ms(bestA.pct(.99))), nil)
+	sum.Add("  peak latency baseline (closed loop, info)", fmt.Sprintf("p50 %s p95 %s p99 %s", ms(bestB.pct(.5)), ms(bestB.pct(.95)), ms(bestB.pct(.99))), nil)
 
 	// 2. Latency at half the peak, open loop.
 	workers := o.conns
@@ -251,19 +210,19 @@ func run(ctx context.Context, o options) (*summary, error) {
 	lbo, lao := newLoader(baseSrv.url, slugs, workers), newLoader(appSrv.url, slugs, workers)
 	ob := lbo.openLoop(ctx, half, o.duration, workers, nil)
 	fmt.Printf("baseline %s, longest wait for a worker %s\n", ob, ms(ob.maxWait))
-	sum.noise.note("the half-peak run (baseline)", ob.cpu)
+	sum.Noise.Note("the half-peak run (baseline)", ob.cpu)
 	oa := lao.openLoop(ctx, half, o.duration, workers, nil)
 	fmt.Printf("app      %s, longest wait for a worker %s\n", oa, ms(oa.maxWait))
-	sum.noise.note("the half-peak run (app)", oa.cpu)
+	sum.Noise.Note("the half-peak run (app)", oa.cpu)
 	if oa.errs > 0 {
 		return sum, fmt.Errorf("open loop: %d app requests not answered 302", oa.errs)
 	}
 	if _, err := caughtUp(ctx, a, appSrv, 2*time.Minute); err != nil {
 		return sum, err
 	}
-	sum.add(fmt.Sprintf("p99 at half the peak <= %s (open loop)", ms(targetP99)),
-		fmt.Sprintf("%s at %.0f req/s (p50 %s, p95 %s)", ms(oa.pct(.99)), half, ms(oa.pct(.5)), ms(oa.pct(.95))), check(oa.pct(.99) <= targetP99))
-	sum.add("  same rate, baseline (info)", fmt.Sprintf("p99 %s (p50 %s, p95 %s)", ms(ob.pct(.99)), ms(ob.pct(.5)), ms(ob.pct(.95))), nil)
+	sum.Add(fmt.Sprintf("p99 at half the peak <= %s (open loop)", ms(targetP99)),
+		fmt.Sprintf("%s at %.0f req/s (p50 %s, p95 %s)", ms(oa.pct(.99)), half, ms(oa.pct(.5)), ms(oa.pct(.95))), benchdb.Check(oa.pct(.99) <= targetP99))
+	sum.Add("  same rate, baseline (info)", fmt.Sprintf("p99 %s (p50 %s, p95 %s)", ms(ob.pct(.99)), ms(ob.pct(.5)), ms(ob.pct(.95))), nil)
 
 	// 3. 80% of the peak, sustained.
 	if err := sustained(ctx, o, a, appSrv, lao, bestA.rps()*0.8, workers, sum); err != nil {
@@ -285,10 +244,10 @@ func run(ctx context.Context, o options) (*summary, error) {
 	fmt.Printf("\nall phases: app served %d redirects; click writer wrote %d and dropped %d; clicks table holds %d rows\n",
 		appSrv.started.Load(), a.Clicks.Written(), a.Clicks.Dropped(), inTable)
 	if inTable != a.Clicks.Written() || a.Clicks.Written()+a.Clicks.Dropped() != appSrv.started.Load() {
-		sum.add("every redirect's click accounted for (written + dropped)",
-			fmt.Sprintf("%d served, %d written, %d dropped, %d in table", appSrv.started.Load(), a.Clicks.Written(), a.Clicks.Dropped(), inTable), check(false))
+		sum.Add("every redirect's click accounted for (written + dropped)",
+			fmt.Sprintf("%d served, %d written, %d dropped, %d in table", appSrv.started.Load(), a.Clicks.Written(), a.Clicks.Dropped(), inTable), benchdb.Check(false))
 	}
-	sum.add("  clicks dropped over the whole run, peak rounds included (info)", fmt.Sprint(a.Clicks.Dropped()), nil)
+	sum.Add("  clicks dropped over the whole run, peak rounds included (info)", fmt.Sprint(a.Clicks.Dropped()), nil)
 
 	// 4. The click writer alone.
 	return sum, writerAlone(ctx, o, db, sum)
@@ -391,7 +350,7 @@ func sustained(ctx context.Context, o options, a *app.App, s *server, l *loader,
 	<-done
 	dropped := a.Clicks.Dropped() - d0
 	fmt.Printf("app %s, longest wait for a worker %s\n", res, ms(res.maxWait))
-	sum.noise.note("the sustained run", res.cpu)
+	sum.Noise.Note("the sustained run", res.cpu)
 	fmt.Printf("redirects answered (302): %d; requests served: %d; clicks queued at most %d; all written %s after the load ended\n",
 		answered.Load(), s.started.Load()-s0, maxQueue, took.Round(time.Millisecond))
 	var maxLag time.Duration
@@ -415,11 +374,11 @@ func sustained(ctx context.Context, o options, a *app.App, s *server, l *loader,
 		lagText = fmt.Sprintf("clicks still unwritten %s after the load ended", took.Round(time.Millisecond))
 	}
 	fmt.Printf("dropped clicks: %d; max write lag: %s\n", dropped, lagText)
-	sum.add("dropped clicks at 80% of the peak == 0", fmt.Sprintf("%d of %d (at %.0f req/s for %s)", dropped, s.started.Load()-s0, rate, o.sustain),
-		check(dropped == 0 && res.errs == 0))
-	sum.add(fmt.Sprintf("every click in the database within %.0f s (max lag)", targetLag.Seconds()), lagText,
-		check(caught && werr == nil && maxLag <= targetLag))
-	sum.add("  latency at 80% of the peak (open loop, info)", fmt.Sprintf("p50 %s p95 %s p99 %s", ms(res.pct(.5)), ms(res.pct(.95)), ms(res.pct(.99))), nil)
+	sum.Add("dropped clicks at 80% of the peak == 0", fmt.Sprintf("%d of %d (at %.0f req/s for %s)", dropped, s.started.Load()-s0, rate, o.sustain),
+		benchdb.Check(dropped == 0 && res.errs == 0))
+	sum.Add(fmt.Sprintf("every click in the database within %.0f s (max lag)", targetLag.Seconds()), lagText,
+		benchdb.Check(caught && werr == nil && maxLag <= targetLag))
+	sum.Add("  latency at 80% of the peak (open loop, info)", fmt.Sprintf("p50 %s p95 %s p99 %s", ms(res.pct(.5)), ms(res.pct(.95)), ms(res.pct(.99))), nil)
 	return nil
 }
 
@@ -451,7 +410,7 @@ func writerAlone(ctx context.Context, o options, db *store.DB, sum *summary) err
 		return err
 	}
 	w := click.NewWriter(db, slog.New(slog.DiscardHandler), "bench-writer-secret-0123456789abcdef", o.writerRows)
-	cpu := markCPU()
+	cpu := benchdb.MarkCPU()
 	start := time.Now()
 	for _, e := range events {
 		w.Record(e)
@@ -463,8 +422,8 @@ func writerAlone(ctx context.Context, o options, db *store.DB, sum *summary) err
 		return err
 	}
 	elapsed := time.Since(start)
-	use := cpu.since()
-	sum.noise.note("the click writer run", use)
+	use := cpu.Since()
+	sum.Noise.Note("the click writer run", use)
 	var after int64
 	if err := db.Raw("SELECT count(*) FROM clicks").Scan(&after).Error; err != nil {
 		return err
@@ -478,11 +437,11 @@ func writerAlone(ctx context.Context, o options, db *store.DB, sum *summary) err
 		measured += fmt.Sprintf("; %d dropped, table +%d", w.Dropped(), after-before)
 	}
 	if db.Dialect == store.Postgres {
-		sum.add(fmt.Sprintf("click writer alone >= %.0f rows/s (PostgreSQL, COPY)", targetWriterRows), measured, check(ok && rps >= targetWriterRows))
+		sum.Add(fmt.Sprintf("click writer alone >= %.0f rows/s (PostgreSQL, COPY)", targetWriterRows), measured, benchdb.Check(ok && rps >= targetWriterRows))
 	} else {
-		sum.add(fmt.Sprintf("click writer alone, SQLite (info; target %.0f is for PostgreSQL)", targetWriterRows), measured, nil)
+		sum.Add(fmt.Sprintf("click writer alone, SQLite (info; target %.0f is for PostgreSQL)", targetWriterRows), measured, nil)
 		if !ok {
-			sum.add("click writer alone wrote every click", measured, check(false))
+			sum.Add("click writer alone wrote every click", measured, benchdb.Check(false))
 		}
 	}
 	return nil

@@ -31,27 +31,26 @@ type candidate struct {
 // written into the receipt's reason.
 func (s *Service) attribute(ctx context.Context, tx *gorm.DB, b *brand.Brand, o *Order) error {
 	var notes []string
-	byCode, err := s.byCode(tx, b, o, &notes)
-	if err != nil {
-		return err
-	}
-	byClick, err := s.byClick(tx, b, o, &notes)
-	if err != nil {
-		return err
-	}
-	order := []*candidate{byCode, byClick}
+	// The rules in the brand's order; the first that finds a creator wins
+	// and the later ones are not looked up.
+	rules := []func(*gorm.DB, *brand.Brand, *Order, *[]string) (*candidate, error){s.byCode, s.byClick}
 	priority := "code first"
 	if b.AttributionPriority == brand.ClickFirst {
-		order = []*candidate{byClick, byCode}
+		rules[0], rules[1] = rules[1], rules[0]
 		priority = "click first"
 	}
 	var won *candidate
-	for _, c := range order {
+	for _, rule := range rules {
+		c, err := rule(tx, b, o, &notes)
+		if err != nil {
+			return err
+		}
 		if c != nil {
 			won = c
 			break
 		}
 	}
+	var err error
 	if won == nil {
 		if won, err = s.byCustomer(tx, b, o, &notes); err != nil {
 			return err

@@ -70,7 +70,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	)
 	if o.DatabaseURL != "" {
 		dialect = Postgres
-		g, err = gorm.Open(postgres.Open(o.DatabaseURL), cfg)
+		g, err = gorm.Open(postgres.Open(customPlans(o.DatabaseURL)), cfg)
 	} else {
 		dialect = SQLite
 		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
@@ -91,7 +91,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	if dialect == Postgres {
 		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
+		// As many idle as open: under a burst, closing and reopening
+		// connections (a new backend process each) costs more than keeping them.
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		sqlDB.SetMaxOpenConns(8)
@@ -104,6 +106,26 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("store: %s does not answer: %w", dialect, err)
 	}
 	return db, nil
+}
+
+// customPlans asks PostgreSQL to plan every execution of a prepared
+// statement with its actual parameters (plan_cache_mode), unless the URL
+// already says otherwise. pgx prepares and caches statements per connection,
+// and a generic plan made while a table was nearly empty (a new brand, a new
+// install) can keep scanning a whole brand's orders through the wrong index
+// long after the table has grown; planning costs far less than that.
+func customPlans(dsn string) string {
+	if strings.Contains(dsn, "plan_cache_mode") {
+		return dsn
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		return dsn + sep + "plan_cache_mode=force_custom_plan"
+	}
+	return dsn + " plan_cache_mode=force_custom_plan"
 }
 
 // Ping checks that the database answers.

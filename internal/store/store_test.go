@@ -81,3 +81,18 @@ func TestNewIDIsRandom(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// Every connection plans prepared statements with their parameters: a
+// generic plan made on an empty table must not outlive the table's growth.
+func TestPostgresPlansWithParameters(t *testing.T) {
+	db := testutil.Postgres(t)
+	for i := 0; i < 3; i++ { // several pooled connections, each set up alike
+		var mode string
+		if err := db.Raw("SHOW plan_cache_mode").Scan(&mode).Error; err != nil {
+			t.Fatal(err)
+		}
+		if mode != "force_custom_plan" {
+			t.Fatalf("plan_cache_mode = %q, want force_custom_plan", mode)
+		}
+	}
+}

@@ -105,7 +105,8 @@ func (a *App) Handler() *echo.Echo {
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "11M", Skipper: func(c echo.Context) bool {
 		return !isUpload(c)
 	}}))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: func(c echo.Context) bool {
+	// Small replies (webhook acknowledgements, API errors) are not worth compressing.
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
 		return c.Path() == "/healthz" || isRedirect(c)
 	}}))
 
