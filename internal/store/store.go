@@ -210,6 +210,22 @@ func NewID(prefix string) string {
 	return prefix + "_" + RandomString(22)
 }
 
+// NewTimeID is NewID for rows written at a high rate (clicks): 9 base62
+// characters of the current time in microseconds, then 13 random ones (about
+// 77 bits). Ids made close in time share a prefix, so a database index on
+// them grows at one edge instead of touching a random page per insert; the
+// id still cannot be guessed from another.
+func NewTimeID(prefix string) string {
+	var b [22]byte
+	us := uint64(time.Now().UnixMicro())
+	for i := 8; i >= 0; i-- {
+		b[i] = base62[us%62]
+		us /= 62
+	}
+	copy(b[9:], RandomString(13))
+	return prefix + "_" + string(b[:])
+}
+
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // RandomString returns n uniformly random base62 characters from crypto/rand.

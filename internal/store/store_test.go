@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/testutil"
@@ -94,5 +96,25 @@ func TestPostgresPlansWithParameters(t *testing.T) {
 		if mode != "force_custom_plan" {
 			t.Fatalf("plan_cache_mode = %q, want force_custom_plan", mode)
 		}
+	}
+}
+
+func TestNewTimeIDOrdersByTimeAndStaysRandom(t *testing.T) {
+	a := store.NewTimeID("clk")
+	time.Sleep(2 * time.Millisecond)
+	b := store.NewTimeID("clk")
+	if len(a) != len("clk_")+22 || !strings.HasPrefix(a, "clk_") {
+		t.Fatalf("id %q", a)
+	}
+	if a[4:13] >= b[4:13] {
+		t.Errorf("time parts %q then %q do not grow", a[4:13], b[4:13])
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		id := store.NewTimeID("clk")
+		if seen[id[13:]] {
+			t.Fatalf("random part repeated: %s", id)
+		}
+		seen[id[13:]] = true
 	}
 }

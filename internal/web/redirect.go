@@ -29,7 +29,7 @@ func (a *App) redirect(c echo.Context) error {
 		return a.linkNotFound(c)
 	}
 	r := c.Request()
-	clickID := store.NewID("clk")
+	clickID := store.NewTimeID("clk")
 	ua := r.UserAgent()
 	a.clicks.Record(click.Event{ID: clickID, ClickedAt: store.Now(), BrandID: t.BrandID, CreatorID: t.CreatorID, LinkID: t.LinkID,
 		IP: c.RealIP(), UserAgent: ua, Referer: r.Referer(), Head: r.Method == http.MethodHead, Purpose: click.Purpose(r)})
