@@ -9,6 +9,7 @@ import (
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/click"
+	"github.com/cloutapp/clout/internal/commission"
 	"github.com/cloutapp/clout/internal/config"
 	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
@@ -29,6 +30,7 @@ type App struct {
 	Links    *link.Service
 	Codes    *coupon.Service
 	Orders   *order.Service
+	Catalog  *commission.CatalogService
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -53,13 +55,14 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger
 	links := link.NewService(db, brands, resolver, log)
 	codes := coupon.NewService(db, brands, stripeapi.Factory{Base: cfg.StripeAPIBase}, log)
 	orders := order.NewService(db, brands, cfg.Secret, log)
+	catalog := commission.NewCatalog(db, log)
 	clicks := click.NewWriter(db, log, cfg.Secret, 0)
 	sessions := auth.NewSessions(db, cfg.Secret)
-	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Resolver: resolver,
+	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Outbox: outbox, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Resolver: resolver,
+	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Web: w}, nil
 }

@@ -74,6 +74,10 @@ type Brand struct {
 	// CustomerLockDays keeps a customer with the creator of their first
 	// attributed order for this many days; 0 is off.
 	CustomerLockDays int
+	// DefaultMarginBps, when set (0 to 10000), is the gross margin in basis
+	// points of net assumed for an order line whose product has no known
+	// unit cost; nil is none, and then the margin rules skip such lines.
+	DefaultMarginBps *int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }

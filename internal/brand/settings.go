@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cloutapp/clout/internal/money"
+	"github.com/cloutapp/clout/internal/nullable"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/stripeapi"
 	"github.com/cloutapp/clout/internal/validate"
@@ -37,6 +38,9 @@ type SettingsPatch struct {
 	AttributionPriority *string `json:"attribution_priority"`
 	// CustomerLockDays: 0 turns the customer lock off.
 	CustomerLockDays *int `json:"customer_lock_days"`
+	// DefaultMarginBps: 0 to 10000 basis points; absent keeps it, and a JSON
+	// null (nullable.Null) clears it (no default margin).
+	DefaultMarginBps nullable.Value[int] `json:"default_margin_bps"`
 }
 
 // Limits on settings.
@@ -47,7 +51,16 @@ const (
 	MaxAllowedDomains        = 50
 	MaxProgramIntro          = 2000
 	MaxProgramTerms          = 20000
+	MaxMarginBps             = 10000
 )
+
+// bpsOrNone is how the audit log shows an optional rate.
+func bpsOrNone(v *int) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}
 
 // UpdateSettings validates and applies a patch, and records what changed in
 // the audit log (secret values are never recorded). Nothing changes when any
@@ -219,6 +232,14 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Err
 		} else {
 			change("customer_lock_days", b.CustomerLockDays, d)
 			b.CustomerLockDays = d
+		}
+	}
+	if p.DefaultMarginBps.Set {
+		if v := p.DefaultMarginBps.V; v != nil && (*v < 0 || *v > MaxMarginBps) {
+			errs.Add("default_margin_bps", "must be between 0 and %d basis points (10000 = 100%%), or null for none", MaxMarginBps)
+		} else {
+			change("default_margin_bps", bpsOrNone(b.DefaultMarginBps), bpsOrNone(v))
+			b.DefaultMarginBps = v
 		}
 	}
 	secrets := []struct {

@@ -30,6 +30,7 @@ type brandJSON struct {
 	ClickParam            string           `json:"click_param"`
 	AttributionPriority   string           `json:"attribution_priority"`
 	CustomerLockDays      int              `json:"customer_lock_days"`
+	DefaultMarginBps      *int             `json:"default_margin_bps"`
 	CreatedAt             time.Time        `json:"created_at"`
 	UpdatedAt             time.Time        `json:"updated_at"`
 }
@@ -46,7 +47,8 @@ func toBrandJSON(b *brand.Brand) brandJSON {
 		ProgramIntro: b.ProgramIntro, ProgramTerms: b.ProgramTerms, TermsVersion: b.TermsVersion, AutoApproveMin: b.AutoApproveMinAudience,
 		UTMCampaign: b.UTMCampaign, ClickParam: b.ClickParam,
 		AttributionPriority: b.AttributionPriority, CustomerLockDays: b.CustomerLockDays,
-		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
+		DefaultMarginBps: b.DefaultMarginBps,
+		CreatedAt:        b.CreatedAt, UpdatedAt: b.UpdatedAt}
 }
 
 func (a *App) apiBrandGet(c echo.Context) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/click"
+	"github.com/cloutapp/clout/internal/commission"
 	"github.com/cloutapp/clout/internal/config"
 	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
@@ -32,6 +33,7 @@ type App struct {
 	links    *link.Service
 	codes    *coupon.Service
 	orders   *order.Service
+	catalog  *commission.CatalogService
 	resolver *link.Resolver
 	clicks   *click.Writer
 	sessions *auth.Sessions
@@ -53,6 +55,7 @@ type Deps struct {
 	Links    *link.Service
 	Codes    *coupon.Service
 	Orders   *order.Service
+	Catalog  *commission.CatalogService
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -74,7 +77,7 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, creators: d.Creators, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
-		links: d.Links, codes: d.Codes, orders: d.Orders, resolver: d.Resolver, clicks: d.Clicks,
+		links: d.Links, codes: d.Codes, orders: d.Orders, catalog: d.Catalog, resolver: d.Resolver, clicks: d.Clicks,
 		render:         r,
 		ipLimiter:      auth.NewLimiter(LoginPerIP, LoginWindow),
 		accountLimiter: auth.NewLimiter(LoginPerAccount, LoginWindow),
@@ -199,6 +202,8 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.POST("/orders/import/:id", a.orderImportStart, requireWrite)
 	in.GET("/orders/import/:id/progress", a.orderImportProgress, requireWrite)
 	in.GET("/orders/:id", a.orderDetail)
+	in.GET("/products", a.productList)
+	in.POST("/products", a.productSave, requireWrite)
 	in.POST("/orders/:id/reassign", a.orderReassign, requireWrite)
 	in.GET("/admin/audit", a.auditLog, requireOwner)
 	in.GET("/admin/outbox", a.outboxPage, requireOwner)
@@ -228,6 +233,10 @@ func (a *App) apiRoutes(e *echo.Echo) {
 	api.POST("/orders", a.apiOrdersCreate)
 	api.GET("/orders/:external_id", a.apiOrdersGet)
 	api.POST("/orders/:external_id/refunds", a.apiOrdersRefund)
+	api.GET("/products", a.apiProductsList)
+	api.POST("/products", a.apiProductsPutMany)
+	api.GET("/products/:sku", a.apiProductsGet)
+	api.PUT("/products/:sku", a.apiProductsPut)
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }

@@ -19,6 +19,7 @@ import (
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/click"
+	"github.com/cloutapp/clout/internal/commission"
 	"github.com/cloutapp/clout/internal/config"
 	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
@@ -70,6 +71,7 @@ type testApp struct {
 	Clicks   *click.Writer
 	codes    *coupon.Service
 	Orders   *order.Service
+	Catalog  *commission.CatalogService
 	Outbox   *mail.Outbox
 	Config   *config.Config
 	// Logs holds everything the app logged, at every level.
@@ -130,7 +132,7 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	srv.Config.Handler = a.Web.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Orders: a.Orders, Outbox: a.Outbox, Config: cfg, Logs: logs}
+	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Orders: a.Orders, Catalog: a.Catalog, Outbox: a.Outbox, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/money"
+	"github.com/cloutapp/clout/internal/nullable"
 	"github.com/cloutapp/clout/internal/validate"
 	"github.com/labstack/echo/v4"
 )
@@ -16,6 +17,8 @@ type settingsForm struct {
 	ProgramIntro, ProgramTerms, AutoApproveMinAudience                                       string
 	UTMCampaign, ClickParam                                                                  string
 	AttributionPriority, CustomerLockDays                                                    string
+	// DefaultMarginBps is in basis points; empty is none.
+	DefaultMarginBps string
 }
 
 type settingsView struct {
@@ -35,7 +38,15 @@ func formFromBrand(b *brand.Brand) settingsForm {
 		PayoutMinimum: money.Amount{Minor: b.PayoutMinimum, Currency: b.Currency}.Decimal(),
 		ProgramIntro:  b.ProgramIntro, ProgramTerms: b.ProgramTerms, AutoApproveMinAudience: strconv.FormatInt(b.AutoApproveMinAudience, 10),
 		UTMCampaign: b.UTMCampaign, ClickParam: b.ClickParam,
-		AttributionPriority: b.AttributionPriority, CustomerLockDays: strconv.Itoa(b.CustomerLockDays)}
+		AttributionPriority: b.AttributionPriority, CustomerLockDays: strconv.Itoa(b.CustomerLockDays),
+		DefaultMarginBps: optInt(b.DefaultMarginBps)}
+}
+
+func optInt(v *int) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.Itoa(*v)
 }
 
 func (a *App) settingsView(c echo.Context, f settingsForm, errs validate.Errors) settingsView {
@@ -67,7 +78,8 @@ func (a *App) settingsSave(c echo.Context) error {
 		ProgramIntro: c.FormValue("program_intro"), ProgramTerms: c.FormValue("program_terms"),
 		AutoApproveMinAudience: c.FormValue("auto_approve_min_audience"),
 		UTMCampaign:            c.FormValue("utm_campaign"), ClickParam: c.FormValue("click_param"),
-		AttributionPriority: c.FormValue("attribution_priority"), CustomerLockDays: c.FormValue("customer_lock_days")}
+		AttributionPriority: c.FormValue("attribution_priority"), CustomerLockDays: c.FormValue("customer_lock_days"),
+		DefaultMarginBps: c.FormValue("default_margin_bps")}
 	var errs validate.Errors
 	patch := brand.SettingsPatch{Name: &f.Name, Currency: &f.Currency, TimeZone: &f.TimeZone}
 	domains := strings.FieldsFunc(f.AllowedDomains, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' })
@@ -82,6 +94,14 @@ func (a *App) settingsSave(c echo.Context) error {
 		f.CustomerLockDays = "0"
 	}
 	patch.CustomerLockDays = formInt(&errs, "customer_lock_days", f.CustomerLockDays)
+	// An empty default margin means none.
+	if v := strings.TrimSpace(f.DefaultMarginBps); v == "" {
+		patch.DefaultMarginBps = nullable.Null[int]()
+	} else if n, err := strconv.Atoi(v); err != nil {
+		errs.Add("default_margin_bps", "enter a whole number of basis points from 0 to 10000 (4000 = 40%%), or leave it empty for none")
+	} else {
+		patch.DefaultMarginBps = nullable.Of(n)
+	}
 	patch.ProgramIntro, patch.ProgramTerms = &f.ProgramIntro, &f.ProgramTerms
 	patch.UTMCampaign, patch.ClickParam = &f.UTMCampaign, &f.ClickParam
 	if v := strings.TrimSpace(strings.ReplaceAll(f.AutoApproveMinAudience, ",", "")); v == "" {
