@@ -241,6 +241,9 @@ func (s *Service) Reassign(ctx context.Context, actor brand.Actor, brandID, orde
 			return err
 		}
 		out = &o
+		if err := queueChange(tx, &o, o.UpdatedAt); err != nil {
+			return err
+		}
 		return s.brands.Audit(tx, brandID, actor, "order.reassigned", map[string]any{
 			"order_id": o.ID, "external_id": o.ExternalID, "from_creator_id": from, "to_creator_id": creatorID, "reason": reason})
 	})

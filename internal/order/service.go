@@ -218,6 +218,11 @@ func (s *Service) applyTx(ctx context.Context, tx *gorm.DB, b *brand.Brand, ev *
 		}
 		res.Order = o
 	}
+	if res.Changed && o != nil {
+		if err := queueChange(tx, o, now); err != nil {
+			return err
+		}
+	}
 	if res.Changed && ev.DeliveryID == "" {
 		d := s.delivery(b.ID, ev, *eventID, now)
 		d.ID = *eventID
@@ -235,6 +240,25 @@ func (s *Service) delivery(brandID string, ev *Event, deliveryID string, now tim
 	}
 	return &Delivery{ID: store.NewID("oev"), BrandID: brandID, Source: ev.Source, DeliveryID: deliveryID,
 		Topic: truncate(ev.Topic, 100), OrderRef: ev.OrderRef, Payload: strings.ToValidUTF8(payload, "\uFFFD"), ReceivedAt: now}
+}
+
+// Change marks an order whose commission may have changed; the commission
+// ledger takes the marks (order_changes) and brings its entries up to date.
+type Change struct {
+	OrderID  string `gorm:"primaryKey"`
+	BrandID  string
+	QueuedAt time.Time
+}
+
+// TableName is order_changes.
+func (Change) TableName() string { return "order_changes" }
+
+func queueChange(tx *gorm.DB, o *Order, now time.Time) error {
+	// A change while the order waits moves its time, so that the ledger,
+	// which deletes the mark it read, does not miss the later change.
+	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "order_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"queued_at"})}).
+		Create(&Change{OrderID: o.ID, BrandID: o.BrandID, QueuedAt: now}).Error
 }
 
 func insertAdjustment(tx *gorm.DB, a *Adjustment) (bool, error) {

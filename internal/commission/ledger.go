@@ -1,0 +1,772 @@
+package commission
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/money"
+	"github.com/cloutapp/clout/internal/order"
+	"github.com/cloutapp/clout/internal/store"
+	"github.com/cloutapp/clout/internal/validate"
+	"gorm.io/gorm"
+)
+
+// Entry kinds.
+const (
+	KindSale       = "sale"
+	KindReversal   = "reversal"
+	KindBonus      = "bonus"
+	KindTrueUp     = "true_up"
+	KindAdjustment = "adjustment"
+)
+
+// Entry is one ledger entry. Entries are only ever added: a correction is a
+// new entry. Component names what it adjusts; the sum of a component's
+// entries is what the creator earns for it now.
+type Entry struct {
+	ID            string `gorm:"primaryKey"`
+	BrandID       string
+	CreatorID     string
+	OrderID       *string
+	Month         string
+	Component     string
+	Kind          string
+	Amount        int64
+	Currency      string
+	PlanVersionID *string
+	Explanation   string
+	Reason        string
+	Actor         string
+	PayableAt     time.Time
+	CreatedAt     time.Time
+}
+
+// TableName is commission_entries.
+func (Entry) TableName() string { return "commission_entries" }
+
+// Entry statuses, derived: pending until payable_at, then payable (paid
+// once a completed payout includes the entry).
+const (
+	StatusPending = "pending"
+	StatusPayable = "payable"
+	StatusPaid    = "paid"
+)
+
+// Status is the entry's status at now.
+func (e *Entry) Status(now time.Time) string {
+	if e.PayableAt.After(now) {
+		return StatusPending
+	}
+	return StatusPayable
+}
+
+// monthRow binds a creator's month to the plan version that prices it.
+type monthRow struct {
+	BrandID       string `gorm:"primaryKey"`
+	CreatorID     string `gorm:"primaryKey"`
+	Month         string `gorm:"primaryKey"`
+	PlanVersionID string
+	CreatedAt     time.Time
+}
+
+func (monthRow) TableName() string { return "commission_months" }
+
+// Ledger keeps commission entries in step with orders: every change to an
+// order queues it (order_changes), and Process reprices the months it
+// touches, adding entries for the differences.
+type Ledger struct {
+	db     *store.DB
+	brands *brand.Service
+	plans  *Plans
+	log    *slog.Logger
+	now    func() time.Time
+
+	mu      sync.Mutex
+	stop    chan struct{}
+	done    chan struct{}
+	stopped bool
+}
+
+// NewLedger wires the ledger.
+func NewLedger(db *store.DB, brands *brand.Service, plans *Plans, log *slog.Logger) *Ledger {
+	return &Ledger{db: db, brands: brands, plans: plans, log: log, now: store.Now, stop: make(chan struct{})}
+}
+
+// ProcessBatch is how many queued orders Process takes at a time.
+const ProcessBatch = 500
+
+// Process brings the ledger up to date with every queued order change and
+// returns how many orders it took.
+func (l *Ledger) Process(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var changes []order.Change
+		if err := l.db.WithContext(ctx).Order("queued_at, order_id").Limit(ProcessBatch).Find(&changes).Error; err != nil {
+			return total, err
+		}
+		if len(changes) == 0 {
+			return total, nil
+		}
+		if err := l.processBatch(ctx, changes); err != nil {
+			return total, err
+		}
+		total += len(changes)
+	}
+}
+
+type monthKey struct{ brandID, creatorID, month string }
+
+func (l *Ledger) processBatch(ctx context.Context, changes []order.Change) error {
+	ids := make([]string, len(changes))
+	for i, c := range changes {
+		ids[i] = c.OrderID
+	}
+	keys := map[monthKey]bool{}
+	// Where the orders are now...
+	var os []order.Order
+	if err := l.db.WithContext(ctx).Where("id IN ?", ids).Find(&os).Error; err != nil {
+		return err
+	}
+	brands := map[string]*brand.Brand{}
+	for _, o := range os {
+		if o.CreatorID == nil {
+			continue
+		}
+		b, err := l.brand(ctx, brands, o.BrandID)
+		if err != nil {
+			return err
+		}
+		keys[monthKey{o.BrandID, *o.CreatorID, MonthOf(o.PlacedAt, b)}] = true
+	}
+	// ...and where their entries are (a creator who lost the order).
+	var was []monthKey
+	rows, err := l.db.WithContext(ctx).Table("commission_entries").Select("DISTINCT brand_id, creator_id, month").
+		Where("order_id IN ?", ids).Rows()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k monthKey
+		if err := rows.Scan(&k.brandID, &k.creatorID, &k.month); err != nil {
+			rows.Close()
+			return err
+		}
+		was = append(was, k)
+	}
+	rows.Close()
+	for _, k := range was {
+		keys[k] = true
+	}
+	sorted := make([]monthKey, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Slice(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		return a.brandID+a.creatorID+a.month < b.brandID+b.creatorID+b.month
+	})
+	for _, k := range sorted {
+		b, err := l.brand(ctx, brands, k.brandID)
+		if err != nil {
+			return err
+		}
+		if err := l.Reconcile(ctx, b, k.creatorID, k.month); err != nil {
+			return fmt.Errorf("commission: %s %s: %w", k.creatorID, k.month, err)
+		}
+	}
+	// A change queued again meanwhile has a newer time and stays queued.
+	return l.db.WithTx(ctx, func(tx *gorm.DB) error {
+		for _, c := range changes {
+			if err := tx.Where("order_id = ? AND queued_at = ?", c.OrderID, c.QueuedAt).Delete(&order.Change{}).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (l *Ledger) brand(ctx context.Context, cache map[string]*brand.Brand, id string) (*brand.Brand, error) {
+	if b, ok := cache[id]; ok {
+		return b, nil
+	}
+	b, err := l.brands.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	cache[id] = b
+	return b, nil
+}
+
+// Location is the brand's time zone (UTC when unknown).
+func Location(b *brand.Brand) *time.Location {
+	if loc, err := time.LoadLocation(b.TimeZone); err == nil && b.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// MonthOf is the calendar month ("2026-03") of t in the brand's time zone.
+func MonthOf(t time.Time, b *brand.Brand) string { return t.In(Location(b)).Format("2006-01") }
+
+// component is what a creator should have for one part of one order.
+type component struct {
+	kind        string
+	amount      int64
+	orderID     string
+	explanation string
+	payableAt   time.Time
+}
+
+// Reconcile reprices one creator's month from its orders as they are now and
+// adds an entry for every component whose sum differs: the ledger then
+// equals a fresh computation, whatever happened before.
+func (l *Ledger) Reconcile(ctx context.Context, b *brand.Brand, creatorID, month string) error {
+	return l.db.WithTx(ctx, func(tx *gorm.DB) error {
+		if err := l.db.LockKey(tx, "commission|"+b.ID+"|"+creatorID+"|"+month); err != nil {
+			return err
+		}
+		want, versionID, err := l.desired(tx, b, creatorID, month)
+		if err != nil {
+			return err
+		}
+		have := map[string]int64{}
+		rows, err := tx.Table("commission_entries").Select("component, SUM(amount)").
+			Where("brand_id = ? AND creator_id = ? AND month = ? AND kind <> ?", b.ID, creatorID, month, KindAdjustment).
+			Group("component").Rows()
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c string
+			var sum int64
+			if err := rows.Scan(&c, &sum); err != nil {
+				rows.Close()
+				return err
+			}
+			have[c] = sum
+		}
+		rows.Close()
+		names := make([]string, 0, len(want)+len(have))
+		for c := range want {
+			names = append(names, c)
+		}
+		for c := range have {
+			if _, ok := want[c]; !ok {
+				names = append(names, c)
+			}
+		}
+		sort.Strings(names)
+		now := l.now()
+		var entries []Entry
+		for _, c := range names {
+			w, h := want[c], have[c]
+			delta := w.amount - h
+			if delta == 0 {
+				continue
+			}
+			e := Entry{ID: store.NewID("ce"), BrandID: b.ID, CreatorID: creatorID, Month: month, Component: c,
+				Amount: delta, Currency: b.Currency, CreatedAt: now, PayableAt: w.payableAt, Kind: w.kind, Explanation: w.explanation}
+			if versionID != "" {
+				v := versionID
+				e.PlanVersionID = &v
+			}
+			orderID := w.orderID
+			if orderID == "" {
+				// The component is no longer wanted (the order went to
+				// another creator, say): take it back.
+				orderID = strings.SplitN(c, ":", 2)[1]
+				e.Kind, e.Explanation = KindReversal, "The order no longer earns this creator commission: "+money.Amount{Minor: h, Currency: b.Currency}.String()+" taken back."
+				e.PayableAt = now
+			} else if h != 0 {
+				// A correction of a component already in the ledger.
+				if delta < 0 && e.Kind != KindReversal {
+					e.Kind = KindReversal
+				}
+				e.Explanation = fmt.Sprintf("Corrected after the order changed: now %s (was %s). %s",
+					money.Amount{Minor: w.amount, Currency: b.Currency}, money.Amount{Minor: h, Currency: b.Currency}, w.explanation)
+			}
+			e.OrderID = &orderID
+			entries = append(entries, e)
+		}
+		if len(entries) == 0 {
+			return nil
+		}
+		return tx.CreateInBatches(entries, 200).Error
+	})
+}
+
+// desired computes what the creator should have for each component of the
+// month, under the month's plan version.
+func (l *Ledger) desired(tx *gorm.DB, b *brand.Brand, creatorID, month string) (map[string]component, string, error) {
+	loc := Location(b)
+	start, err := time.ParseInLocation("2006-01", month, loc)
+	if err != nil {
+		return nil, "", fmt.Errorf("commission: month %q: %w", month, err)
+	}
+	end := start.AddDate(0, 1, 0)
+	var os []order.Order
+	if err := tx.Where("brand_id = ? AND creator_id = ? AND placed_at >= ? AND placed_at < ?", b.ID, creatorID, start.UTC(), end.UTC()).
+		Order("placed_at, id").Find(&os).Error; err != nil {
+		return nil, "", err
+	}
+	want := map[string]component{}
+	if len(os) == 0 {
+		return want, "", nil
+	}
+	version, err := l.monthVersion(tx, b.ID, creatorID, month)
+	if errors.Is(err, ErrNoPlan) {
+		return want, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	in, err := l.inputs(tx, b, os)
+	if err != nil {
+		return nil, "", err
+	}
+	m, err := NewMonth(version.Rules, Settings{Currency: b.Currency, DefaultMarginBps: defaultMargin(b)})
+	if err != nil {
+		return nil, "", err
+	}
+	type priced struct {
+		res     Result
+		initial int64
+	}
+	results := make([]priced, len(os))
+	index := make([]int, len(os)) // order i → its index in the Month, or -1
+	n := 0
+	for i, o := range os {
+		index[i] = -1
+		if o.Currency != b.Currency || len(in[i].Lines) == 0 {
+			continue // another currency: not priced (noted on the order page)
+		}
+		res, err := m.Add(in[i].Order)
+		if err != nil {
+			return nil, "", fmt.Errorf("pricing order %s: %w", o.ExternalID, err)
+		}
+		results[i] = priced{res: res, initial: res.Commission}
+		index[i] = n
+		n++
+	}
+	hold := time.Duration(b.HoldDays) * 24 * time.Hour
+	for i, o := range os {
+		if index[i] < 0 {
+			continue
+		}
+		r := results[i].res
+		payable := o.PlacedAt.Add(hold)
+		ref := "Order " + o.ExternalID + ": "
+		var lineExpl []string
+		for _, lr := range r.Lines {
+			lineExpl = append(lineExpl, lr.Explanation)
+		}
+		if r.Excluded != "" {
+			lineExpl = append(lineExpl, r.Excluded)
+		}
+		want["sale:"+o.ID] = component{kind: KindSale, amount: results[i].initial, orderID: o.ID,
+			explanation: ref + strings.Join(lineExpl, "; "), payableAt: payable}
+		final := m.Lines(index[i])
+		var finalTotal int64
+		for _, lr := range final {
+			finalTotal += lr.Commission
+		}
+		if tu := finalTotal - results[i].initial; tu != 0 {
+			want["true_up:"+o.ID] = component{kind: KindTrueUp, amount: tu, orderID: o.ID,
+				explanation: ref + "the month reached a higher tier: its lines now earn " + money.Amount{Minor: finalTotal, Currency: b.Currency}.String(),
+				payableAt:   payable}
+		}
+		if r.Bonus != 0 {
+			var bx []string
+			for _, bo := range r.Bonuses {
+				bx = append(bx, bo.Explanation)
+			}
+			want["bonus:"+o.ID] = component{kind: KindBonus, amount: r.Bonus, orderID: o.ID, explanation: ref + strings.Join(bx, "; "), payableAt: payable}
+		}
+		rev, why, err := reversal(&o, in[i], final, r.Bonus, os[i].Refunded, in[i].refunds)
+		if err != nil {
+			return nil, "", err
+		}
+		if rev != 0 {
+			want["reversal:"+o.ID] = component{kind: KindReversal, amount: -rev, orderID: o.ID, explanation: ref + why, payableAt: payable}
+		}
+	}
+	return want, version.ID, nil
+}
+
+// reversal is what refunds and a cancellation take back from an order.
+func reversal(o *order.Order, in pricedOrder, final []LineResult, bonus, refunded int64, lineRefunds []int64) (int64, string, error) {
+	var earned int64
+	for _, lr := range final {
+		earned += lr.Commission
+	}
+	if o.Status == order.Cancelled {
+		if earned+bonus == 0 {
+			return 0, "", nil
+		}
+		return earned + bonus, "cancelled: everything it earned is taken back", nil
+	}
+	if refunded <= 0 {
+		return 0, "", nil
+	}
+	var back, lineLevel, restCommission, restNet int64
+	for i, lr := range final {
+		r := min(lineRefunds[i], in.Lines[i].Net)
+		lineLevel += r
+		v, err := Reverse(lr.Commission, in.Lines[i].Net, 0, r)
+		if err != nil {
+			return 0, "", err
+		}
+		back += v
+		restCommission += lr.Commission - v
+		restNet += in.Lines[i].Net - r
+	}
+	if rest := min(refunded-lineLevel, restNet); rest > 0 {
+		v, err := Reverse(restCommission, restNet, 0, rest)
+		if err != nil {
+			return 0, "", err
+		}
+		back += v
+	}
+	why := "refunded " + money.Amount{Minor: refunded, Currency: o.Currency}.String() + " of " +
+		money.Amount{Minor: o.Net, Currency: o.Currency}.String() + ": that share of its commission is taken back"
+	if refunded >= o.Net && o.Net > 0 {
+		back += bonus
+		if bonus != 0 {
+			why += ", with its bonus"
+		}
+	}
+	return back, why, nil
+}
+
+func defaultMargin(b *brand.Brand) *int64 {
+	if b.DefaultMarginBps == nil {
+		return nil
+	}
+	v := int64(*b.DefaultMarginBps)
+	return &v
+}
+
+// monthVersion is the plan version bound to the creator's month, binding the
+// creator's current plan when the month has none yet.
+func (l *Ledger) monthVersion(tx *gorm.DB, brandID, creatorID, month string) (*PlanVersion, error) {
+	var mr monthRow
+	err := tx.Where("brand_id = ? AND creator_id = ? AND month = ?", brandID, creatorID, month).Take(&mr).Error
+	if err == nil {
+		var v PlanVersion
+		if err := tx.Where("id = ?", mr.PlanVersionID).Take(&v).Error; err != nil {
+			return nil, store.Err(err)
+		}
+		return &v, nil
+	}
+	if !errors.Is(store.Err(err), store.ErrNotFound) {
+		return nil, err
+	}
+	v, err := l.plans.forCreator(tx, brandID, creatorID)
+	if err != nil {
+		return nil, err
+	}
+	mr = monthRow{BrandID: brandID, CreatorID: creatorID, Month: month, PlanVersionID: v.ID, CreatedAt: l.now()}
+	if err := tx.Create(&mr).Error; err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// pricedOrder is an order as the calculator sees it, with each line's
+// refunded net.
+type pricedOrder struct {
+	Order
+	refunds []int64
+}
+
+// inputs turns stored orders into calculator orders: lines with their
+// catalog cost and category, whether the customer is new, and each line's
+// refunds.
+func (l *Ledger) inputs(tx *gorm.DB, b *brand.Brand, os []order.Order) ([]pricedOrder, error) {
+	ids := make([]string, len(os))
+	for i, o := range os {
+		ids[i] = o.ID
+	}
+	var lines []order.Line
+	if err := tx.Where("order_id IN ?", ids).Order("order_id, position").Find(&lines).Error; err != nil {
+		return nil, err
+	}
+	var adjs []order.Adjustment
+	if err := tx.Where("order_id IN ? AND kind = ?", ids, order.KindRefund).Find(&adjs).Error; err != nil {
+		return nil, err
+	}
+	byOrder := map[string][]order.Line{}
+	var refs []LineRef
+	for _, ln := range lines {
+		byOrder[ln.OrderID] = append(byOrder[ln.OrderID], ln)
+	}
+	// The catalog, matched once for every line of the month, in order.
+	for _, o := range os {
+		for _, ln := range byOrder[o.ID] {
+			refs = append(refs, LineRef{SKU: ln.SKU, ProductID: ln.ProductID})
+		}
+	}
+	products, err := matchProducts(tx, b.ID, refs)
+	if err != nil {
+		return nil, err
+	}
+	returning, err := returningCustomers(tx, b.ID, os)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]pricedOrder, len(os))
+	ref := 0
+	for i, o := range os {
+		ls := byOrder[o.ID]
+		po := pricedOrder{Order: Order{IsNewCustomer: !returning[o.ID]}, refunds: make([]int64, len(ls))}
+		for j, ln := range ls {
+			cl := Line{Title: ln.Title, SKU: ln.SKU, ProductID: ln.ProductID, Quantity: ln.Quantity, Net: max(ln.Net, 0)}
+			if p, ok := products[ref]; ok {
+				cl.Category, cl.UnitCost = p.Category, p.UnitCost
+			}
+			ref++
+			po.Lines = append(po.Lines, cl)
+			for _, a := range adjs {
+				if a.OrderID == nil || *a.OrderID != o.ID {
+					continue
+				}
+				for _, rl := range a.Lines {
+					if (rl.LineExternalID != "" && rl.LineExternalID == ln.ExternalID) ||
+						(rl.LineExternalID == "" && rl.SKU != "" && rl.SKU == ln.SKU) {
+						po.refunds[j] += rl.Amount
+					}
+				}
+			}
+		}
+		out[i] = po
+	}
+	return out, nil
+}
+
+// returningCustomers marks the orders whose customer had an earlier order
+// with the brand.
+func returningCustomers(tx *gorm.DB, brandID string, os []order.Order) (map[string]bool, error) {
+	hashes := map[string]bool{}
+	for _, o := range os {
+		if o.CustomerHash != "" {
+			hashes[o.CustomerHash] = true
+		}
+	}
+	out := map[string]bool{}
+	if len(hashes) == 0 {
+		return out, nil
+	}
+	list := make([]string, 0, len(hashes))
+	for h := range hashes {
+		list = append(list, h)
+	}
+	type first struct {
+		CustomerHash string
+		First        time.Time
+	}
+	var fs []first
+	if err := tx.Table("orders").Select("customer_hash, MIN(placed_at) AS first").
+		Where("brand_id = ? AND customer_hash IN ?", brandID, list).Group("customer_hash").Scan(&fs).Error; err != nil {
+		return nil, err
+	}
+	firsts := map[string]time.Time{}
+	for _, f := range fs {
+		firsts[f.CustomerHash] = f.First
+	}
+	for _, o := range os {
+		if f, ok := firsts[o.CustomerHash]; ok && o.CustomerHash != "" && f.Before(o.PlacedAt) {
+			out[o.ID] = true
+		}
+	}
+	return out, nil
+}
+
+// Balance is what a creator has in the ledger, by status.
+type Balance struct {
+	Currency string `json:"currency"`
+	Pending  int64  `json:"pending"`
+	Payable  int64  `json:"payable"`
+	Paid     int64  `json:"paid"`
+}
+
+// Balance sums a creator's entries by status at now.
+func (l *Ledger) Balance(ctx context.Context, b *brand.Brand, creatorID string) (*Balance, error) {
+	now := l.now()
+	out := &Balance{Currency: b.Currency}
+	type sums struct {
+		Pending, Payable int64
+	}
+	var s sums
+	err := l.db.WithContext(ctx).Table("commission_entries").
+		Select("COALESCE(SUM(CASE WHEN payable_at > ? THEN amount ELSE 0 END), 0) AS pending, "+
+			"COALESCE(SUM(CASE WHEN payable_at <= ? THEN amount ELSE 0 END), 0) AS payable", now, now).
+		Where("brand_id = ? AND creator_id = ?", b.ID, creatorID).Scan(&s).Error
+	if err != nil {
+		return nil, err
+	}
+	out.Pending, out.Payable = s.Pending, s.Payable
+	return out, nil
+}
+
+// EntryQuery filters the entries list.
+type EntryQuery struct {
+	CreatorID       string
+	OrderExternalID string
+	Status          string
+	Cursor          string
+	Limit           int
+}
+
+// Entries lists the brand's entries, newest first.
+func (l *Ledger) Entries(ctx context.Context, brandID string, q EntryQuery) ([]Entry, string, error) {
+	var errs validate.Errors
+	if q.Status != "" && q.Status != StatusPending && q.Status != StatusPayable && q.Status != StatusPaid {
+		errs.Add("status", "one of pending, payable, paid")
+	}
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 100
+	}
+	if len(errs) > 0 {
+		return nil, "", errs
+	}
+	db := l.db.WithContext(ctx).Where("commission_entries.brand_id = ?", brandID)
+	if q.CreatorID != "" {
+		db = db.Where("commission_entries.creator_id = ?", q.CreatorID)
+	}
+	if q.OrderExternalID != "" {
+		db = db.Where("commission_entries.order_id IN (?)",
+			l.db.Table("orders").Select("id").Where("brand_id = ? AND external_id = ?", brandID, q.OrderExternalID))
+	}
+	now := l.now()
+	switch q.Status {
+	case StatusPending:
+		db = db.Where("payable_at > ?", now)
+	case StatusPayable:
+		db = db.Where("payable_at <= ?", now)
+	case StatusPaid:
+		db = db.Where("1 = 0") // payouts come with the payouts issue
+	}
+	if q.Cursor != "" {
+		at, id, ok := decodeCursor(q.Cursor)
+		if !ok {
+			return nil, "", validate.Errors{{Field: "cursor", Message: "not a cursor this list gave out"}}
+		}
+		db = db.Where("(commission_entries.created_at < ? OR (commission_entries.created_at = ? AND commission_entries.id < ?))", at, at, id)
+	}
+	var es []Entry
+	if err := db.Order("commission_entries.created_at DESC, commission_entries.id DESC").Limit(q.Limit + 1).Find(&es).Error; err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(es) > q.Limit {
+		es = es[:q.Limit]
+		last := es[len(es)-1]
+		next = base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + last.ID))
+	}
+	return es, next, nil
+}
+
+func decodeCursor(c string) (time.Time, string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", false
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	return t, id, ok && err == nil && id != ""
+}
+
+// Adjust adds a manual entry for a creator, with a reason, in the audit log.
+func (l *Ledger) Adjust(ctx context.Context, actor brand.Actor, b *brand.Brand, creatorID string, amount int64, reason string) (*Entry, error) {
+	reason = strings.TrimSpace(reason)
+	var errs validate.Errors
+	if amount == 0 {
+		errs.Add("amount", "must not be zero (minor units; negative takes money back)")
+	}
+	if reason == "" || len(reason) > 500 {
+		errs.Add("reason", "say why (1 to 500 characters); it is shown to the creator and kept in the audit log")
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	now := l.now()
+	id := store.NewID("ce")
+	e := &Entry{ID: id, BrandID: b.ID, CreatorID: creatorID, Month: MonthOf(now, b), Component: "adj:" + id, Kind: KindAdjustment,
+		Amount: amount, Currency: b.Currency, Explanation: "Manual adjustment: " + reason, Reason: reason, Actor: actor.Label,
+		PayableAt: now, CreatedAt: now}
+	err := l.db.WithTx(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Table("creators").Where("brand_id = ? AND id = ?", b.ID, creatorID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		if err := tx.Create(e).Error; err != nil {
+			return err
+		}
+		return l.brands.Audit(tx, b.ID, actor, "commission.adjusted", map[string]any{"creator_id": creatorID, "amount": amount, "reason": reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// ProcessEvery is how often the background worker looks for order changes.
+const ProcessEvery = 500 * time.Millisecond
+
+// Run processes order changes until Drain.
+func (l *Ledger) Run(ctx context.Context) {
+	l.mu.Lock()
+	if l.done != nil || l.stopped {
+		l.mu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	l.done = done
+	l.mu.Unlock()
+	defer close(done)
+	t := time.NewTicker(ProcessEvery)
+	defer t.Stop()
+	for {
+		if _, err := l.Process(ctx); err != nil && ctx.Err() == nil {
+			l.log.Error("commission: processing order changes", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Drain stops the worker after a last pass over the queue.
+func (l *Ledger) Drain(ctx context.Context) error {
+	l.mu.Lock()
+	if !l.stopped {
+		l.stopped = true
+		close(l.stop)
+	}
+	done := l.done
+	l.mu.Unlock()
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	_, err := l.Process(ctx)
+	return err
+}
