@@ -165,7 +165,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// Queued mail goes out over SMTP when it is configured; shutdown makes a
 	// last delivery attempt before exit.
 	// Clicks answered before shutdown are written before exit.
-	drainers := []web.Drainer{a.Clicks}
+	// The commission ledger follows order changes in the background; at
+	// shutdown it makes a last pass.
+	go a.Ledger.Run(ctx)
+	drainers := []web.Drainer{a.Clicks, a.Ledger}
 	if db.Dialect == store.Postgres {
 		// Link changes made by other instances reach this one's cache.
 		go a.Resolver.Listen(ctx, cfg.DatabaseURL, nil)

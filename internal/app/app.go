@@ -31,6 +31,8 @@ type App struct {
 	Codes    *coupon.Service
 	Orders   *order.Service
 	Catalog  *commission.CatalogService
+	Plans    *commission.Plans
+	Ledger   *commission.Ledger
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -56,13 +58,16 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger
 	codes := coupon.NewService(db, brands, stripeapi.Factory{Base: cfg.StripeAPIBase}, log)
 	orders := order.NewService(db, brands, cfg.Secret, log)
 	catalog := commission.NewCatalog(db, log)
+	plans := commission.NewPlans(db, brands)
+	// The ledger's worker runs only when started (cmd/clout serve).
+	ledger := commission.NewLedger(db, brands, plans, log)
 	clicks := click.NewWriter(db, log, cfg.Secret, 0)
 	sessions := auth.NewSessions(db, cfg.Secret)
-	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Resolver: resolver,
+	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Outbox: outbox, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Resolver: resolver,
+	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Web: w}, nil
 }

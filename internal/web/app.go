@@ -34,6 +34,8 @@ type App struct {
 	codes    *coupon.Service
 	orders   *order.Service
 	catalog  *commission.CatalogService
+	plans    *commission.Plans
+	ledger   *commission.Ledger
 	resolver *link.Resolver
 	clicks   *click.Writer
 	sessions *auth.Sessions
@@ -56,6 +58,8 @@ type Deps struct {
 	Codes    *coupon.Service
 	Orders   *order.Service
 	Catalog  *commission.CatalogService
+	Plans    *commission.Plans
+	Ledger   *commission.Ledger
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -77,7 +81,7 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, creators: d.Creators, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
-		links: d.Links, codes: d.Codes, orders: d.Orders, catalog: d.Catalog, resolver: d.Resolver, clicks: d.Clicks,
+		links: d.Links, codes: d.Codes, orders: d.Orders, catalog: d.Catalog, plans: d.Plans, ledger: d.Ledger, resolver: d.Resolver, clicks: d.Clicks,
 		render:         r,
 		ipLimiter:      auth.NewLimiter(LoginPerIP, LoginWindow),
 		accountLimiter: auth.NewLimiter(LoginPerAccount, LoginWindow),
@@ -205,6 +209,15 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.GET("/products", a.productList)
 	in.POST("/products", a.productSave, requireWrite)
 	in.POST("/orders/:id/reassign", a.orderReassign, requireWrite)
+	in.GET("/commission-plans", a.planList)
+	in.GET("/commission-plans/new", a.planNewForm, requireWrite)
+	in.POST("/commission-plans/new", a.planCreate, requireWrite)
+	in.GET("/commission-plans/:id", a.planEditForm)
+	in.POST("/commission-plans/:id", a.planSave, requireWrite)
+	in.POST("/commission-plans/:id/default", a.planMakeDefault, requireWrite)
+	in.POST("/commission-plans/check", a.planCheck, requireWrite)
+	in.GET("/commissions", a.commissionList)
+	in.POST("/creators/:id/adjustments", a.commissionAdjust, requireWrite)
 	in.GET("/admin/audit", a.auditLog, requireOwner)
 	in.GET("/admin/outbox", a.outboxPage, requireOwner)
 }
@@ -237,6 +250,12 @@ func (a *App) apiRoutes(e *echo.Echo) {
 	api.POST("/products", a.apiProductsPutMany)
 	api.GET("/products/:sku", a.apiProductsGet)
 	api.PUT("/products/:sku", a.apiProductsPut)
+	api.GET("/commission-plans", a.apiPlansList)
+	api.POST("/commission-plans", a.apiPlansCreate)
+	api.GET("/commission-plans/:id", a.apiPlansGet)
+	api.PATCH("/commission-plans/:id", a.apiPlansPatch)
+	api.GET("/commissions", a.apiCommissionsList)
+	api.GET("/creators/:id/balance", a.apiCreatorBalance)
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }

@@ -72,8 +72,12 @@ type testApp struct {
 	codes    *coupon.Service
 	Orders   *order.Service
 	Catalog  *commission.CatalogService
-	Outbox   *mail.Outbox
-	Config   *config.Config
+	Plans    *commission.Plans
+	// Ledger is not running in the background in tests: call
+	// Ledger.Process to bring it up to date.
+	Ledger *commission.Ledger
+	Outbox *mail.Outbox
+	Config *config.Config
 	// Logs holds everything the app logged, at every level.
 	Logs *syncBuffer
 }
@@ -132,7 +136,7 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	srv.Config.Handler = a.Web.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Orders: a.Orders, Catalog: a.Catalog, Outbox: a.Outbox, Config: cfg, Logs: logs}
+	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Orders: a.Orders, Catalog: a.Catalog, Plans: a.Plans, Ledger: a.Ledger, Outbox: a.Outbox, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }

@@ -42,6 +42,7 @@ func (a *App) portalRoutes(g *echo.Group) {
 	in := pg.Group("", requirePortal)
 	in.GET("", a.portalHome)
 	in.GET("/links/:id/qr.png", a.portalQR)
+	in.GET("/earnings", a.portalEarnings)
 	in.GET("/profile", a.portalProfileForm)
 	in.POST("/profile", a.portalProfile)
 	in.POST("/password", a.portalPassword)
