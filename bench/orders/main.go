@@ -108,6 +108,8 @@ func run(ctx context.Context, o options) (*summary, error) {
 		return sum, err
 	}
 	defer drainClicks(a)
+	// The commission ledger follows the orders in the background, as serve runs it.
+	go a.Ledger.Run(ctx)
 	appSrv, err := serve("app", a.Web.Handler())
 	if err != nil {
 		return sum, err
@@ -295,5 +297,8 @@ func drainClicks(a *app.App) {
 	defer cancel()
 	if err := a.Clicks.Drain(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "orders bench: draining the click writer:", err)
+	}
+	if err := a.Ledger.Drain(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "orders bench: draining the commission ledger:", err)
 	}
 }

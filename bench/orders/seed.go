@@ -14,6 +14,7 @@ import (
 	"github.com/cloutapp/clout/internal/app"
 	"github.com/cloutapp/clout/internal/auth"
 	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/commission"
 	"github.com/cloutapp/clout/internal/config"
 	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
@@ -73,6 +74,16 @@ func startApp(ctx context.Context, db *store.DB) (*app.App, string, error) {
 	if _, err := a.Brands.UpdateSettings(ctx, actor, created.Brand.ID, brand.SettingsPatch{AllowedDomains: &domains,
 		UTMCampaign: &campaign, ShopifyWebhookSecret: &secret}); err != nil {
 		return nil, "", fmt.Errorf("brand settings: %w", err)
+	}
+	// A default commission plan, so that the ledger prices every attributed
+	// order in the background, as it does in production.
+	plan, err := a.Plans.Create(ctx, actor, created.Brand.ID, "Standard", commission.Plan{TierBasis: commission.BasisRevenue,
+		TierMode: commission.ModeMarginal, Tiers: []commission.Tier{{From: 0, RateBps: 1000}, {From: 100000, RateBps: 1500}}, MarginCapBps: 5000})
+	if err != nil {
+		return nil, "", fmt.Errorf("commission plan: %w", err)
+	}
+	if err := a.Plans.SetDefault(ctx, actor, created.Brand.ID, plan.ID); err != nil {
+		return nil, "", err
 	}
 	return a, created.Brand.ID, nil
 }

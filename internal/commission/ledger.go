@@ -312,21 +312,23 @@ func (l *Ledger) desired(tx *gorm.DB, b *brand.Brand, creatorID, month string) (
 		return nil, "", fmt.Errorf("commission: month %q: %w", month, err)
 	}
 	end := start.AddDate(0, 1, 0)
-	var os []order.Order
-	if err := tx.Where("brand_id = ? AND creator_id = ? AND placed_at >= ? AND placed_at < ?", b.ID, creatorID, start.UTC(), end.UTC()).
-		Order("placed_at, id").Find(&os).Error; err != nil {
-		return nil, "", err
-	}
 	want := map[string]component{}
-	if len(os) == 0 {
-		return want, "", nil
-	}
+	// Without a plan nothing is priced, and nothing was (a month that was
+	// priced keeps its plan version), so the orders need not be read.
 	version, err := l.monthVersion(tx, b.ID, creatorID, month)
 	if errors.Is(err, ErrNoPlan) {
 		return want, "", nil
 	}
 	if err != nil {
 		return nil, "", err
+	}
+	var os []order.Order
+	if err := tx.Where("brand_id = ? AND creator_id = ? AND placed_at >= ? AND placed_at < ?", b.ID, creatorID, start.UTC(), end.UTC()).
+		Order("placed_at, id").Find(&os).Error; err != nil {
+		return nil, "", err
+	}
+	if len(os) == 0 {
+		return want, version.ID, nil
 	}
 	in, err := l.inputs(tx, b, os)
 	if err != nil {
