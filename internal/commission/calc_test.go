@@ -559,4 +559,3 @@ func TestFormatBps(t *testing.T) {
 		}
 	}
 }
-

@@ -306,37 +306,64 @@ func (l *Ledger) Reconcile(ctx context.Context, b *brand.Brand, creatorID, month
 // desired computes what the creator should have for each component of the
 // month, under the month's plan version.
 func (l *Ledger) desired(tx *gorm.DB, b *brand.Brand, creatorID, month string) (map[string]component, string, error) {
-	loc := Location(b)
-	start, err := time.ParseInLocation("2006-01", month, loc)
-	if err != nil {
-		return nil, "", fmt.Errorf("commission: month %q: %w", month, err)
-	}
-	end := start.AddDate(0, 1, 0)
-	want := map[string]component{}
 	// Without a plan nothing is priced, and nothing was (a month that was
 	// priced keeps its plan version), so the orders need not be read.
 	version, err := l.monthVersion(tx, b.ID, creatorID, month)
 	if errors.Is(err, ErrNoPlan) {
-		return want, "", nil
+		return map[string]component{}, "", nil
 	}
 	if err != nil {
 		return nil, "", err
 	}
+	pm, err := l.priceMonth(tx, b, creatorID, month, version.Rules)
+	if err != nil {
+		return nil, "", err
+	}
+	return pm.want, version.ID, nil
+}
+
+// monthBounds is the month's first instant and the next month's, in the
+// brand's time zone.
+func monthBounds(b *brand.Brand, month string) (time.Time, time.Time, error) {
+	start, err := time.ParseInLocation("2006-01", month, Location(b))
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("commission: month %q: %w", month, err)
+	}
+	return start, start.AddDate(0, 1, 0), nil
+}
+
+// pricedMonth is a creator's month priced under some rules: the components
+// the ledger should hold, and what the month sold.
+type pricedMonth struct {
+	want    map[string]component
+	revenue int64 // net of the priced orders
+	margin  int64 // gross margin of the lines whose margin is known
+	marginN int64 // net of those lines
+}
+
+// priceMonth prices a creator's month under rules.
+func (l *Ledger) priceMonth(tx *gorm.DB, b *brand.Brand, creatorID, month string, rules Plan) (*pricedMonth, error) {
+	start, end, err := monthBounds(b, month)
+	if err != nil {
+		return nil, err
+	}
+	pm := &pricedMonth{want: map[string]component{}}
+	want := pm.want
 	var os []order.Order
 	if err := tx.Where("brand_id = ? AND creator_id = ? AND placed_at >= ? AND placed_at < ?", b.ID, creatorID, start.UTC(), end.UTC()).
 		Order("placed_at, id").Find(&os).Error; err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if len(os) == 0 {
-		return want, version.ID, nil
+		return pm, nil
 	}
 	in, err := l.inputs(tx, b, os)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	m, err := NewMonth(version.Rules, Settings{Currency: b.Currency, DefaultMarginBps: defaultMargin(b)})
+	m, err := NewMonth(rules, Settings{Currency: b.Currency, DefaultMarginBps: defaultMargin(b)})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	type priced struct {
 		res     Result
@@ -352,9 +379,16 @@ func (l *Ledger) desired(tx *gorm.DB, b *brand.Brand, creatorID, month string) (
 		}
 		res, err := m.Add(in[i].Order)
 		if err != nil {
-			return nil, "", fmt.Errorf("pricing order %s: %w", o.ExternalID, err)
+			return nil, fmt.Errorf("pricing order %s: %w", o.ExternalID, err)
 		}
 		results[i] = priced{res: res, initial: res.Commission}
+		pm.revenue += in[i].Net()
+		for j, lr := range res.Lines {
+			if lr.MarginSource != MarginUnknown {
+				pm.margin += lr.Margin
+				pm.marginN += in[i].Lines[j].Net
+			}
+		}
 		index[i] = n
 		n++
 	}
@@ -394,13 +428,13 @@ func (l *Ledger) desired(tx *gorm.DB, b *brand.Brand, creatorID, month string) (
 		}
 		rev, why, err := reversal(&o, in[i], final, r.Bonus, os[i].Refunded, in[i].refunds)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		if rev != 0 {
 			want["reversal:"+o.ID] = component{kind: KindReversal, amount: -rev, orderID: o.ID, explanation: ref + why, payableAt: payable}
 		}
 	}
-	return want, version.ID, nil
+	return pm, nil
 }
 
 // reversal is what refunds and a cancellation take back from an order.

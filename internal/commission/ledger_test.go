@@ -419,3 +419,66 @@ func TestLedgerMatchesAFreshComputation(t *testing.T) {
 		})
 	})
 }
+
+func TestSimulateAndRecompute(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		e := newLedgerEnv(t, db)
+		ctx := context.Background()
+		b, crs := e.setup(t, "Maya Lee")
+		placed := store.Now().Add(-time.Hour)
+		res, err := e.orders.Apply(ctx, b.ID, order.Event{Source: order.API, Order: workedOrder("1001", placed)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.orders.Reassign(ctx, cliActor, b.ID, res.Order.ID, crs[0].ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		e.process(t)
+		month := commission.MonthOf(placed, b)
+		// 20% flat, cap 100% of the margin: line A 18.00; line B 6.00 capped at 5.00.
+		draft := commission.Plan{TierBasis: commission.BasisRevenue, TierMode: commission.ModeMarginal,
+			Tiers: []commission.Tier{{From: 0, RateBps: 2000}}, MarginCapBps: 10000}
+		months, err := commission.Months(month, month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim, err := e.ledger.Simulate(ctx, b, draft, months)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sim.Total.Current != 1150 || sim.Total.Draft != 2300 || sim.Total.Revenue != 12000 || sim.Total.Margin != 5500 ||
+			len(sim.Creators) != 1 || sim.Creators[0].Name != "Maya Lee" {
+			t.Fatalf("simulation: %+v", sim)
+		}
+		if got := commission.RateBps(sim.Total.Draft, sim.Total.Revenue); got != 1917 {
+			t.Errorf("draft rate of revenue %d bps, want 1917", got)
+		}
+		if n := len(e.entries(t, b.ID, crs[0].ID)); n != 1 {
+			t.Fatalf("the simulation wrote entries: %d", n)
+		}
+		// Saving the draft as a new version does not touch the priced month...
+		plans, _ := e.plans.List(ctx, b.ID)
+		if _, err := e.plans.Update(ctx, cliActor, b.ID, plans[0].ID, nil, &draft); err != nil {
+			t.Fatal(err)
+		}
+		e.process(t)
+		if got := sum(e.entries(t, b.ID, crs[0].ID)); got != 1150 {
+			t.Fatalf("a new version repriced a priced month: %d", got)
+		}
+		// ...until the brand recomputes it, which adds the difference.
+		n, err := e.ledger.Recompute(ctx, cliActor, b, plans[0].ID, month)
+		if err != nil || n != 1 {
+			t.Fatalf("recompute: %d, %v", n, err)
+		}
+		es := e.entries(t, b.ID, crs[0].ID)
+		if sum(es) != 2300 || len(es) != 2 || !strings.Contains(es[0].Explanation, "Corrected") {
+			t.Fatalf("after recomputing: sum %d, entries %+v", sum(es), es)
+		}
+		if n, err := e.ledger.Recompute(ctx, cliActor, b, plans[0].ID, month); err != nil || n != 0 {
+			t.Errorf("a second recompute moved %d months (%v)", n, err)
+		}
+		if _, err := commission.Months("2026-05", "2026-01"); err == nil {
+			t.Error("a backwards range was accepted")
+		}
+	})
+}

@@ -216,6 +216,11 @@ func (p *Plans) VersionByID(ctx context.Context, brandID, id string) (*PlanVersi
 	return &v, nil
 }
 
+// DefaultID is the id of the brand's default plan, "" when it has none.
+func (p *Plans) DefaultID(ctx context.Context, brandID string) (string, error) {
+	return p.defaultID(p.db.WithContext(ctx), brandID)
+}
+
 func (p *Plans) defaultID(tx *gorm.DB, brandID string) (string, error) {
 	var ids []sql.NullString
 	if err := tx.Table("brands").Where("id = ?", brandID).Pluck("default_commission_plan_id", &ids).Error; err != nil {
