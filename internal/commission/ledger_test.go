@@ -415,6 +415,10 @@ func TestLedgerMatchesAFreshComputation(t *testing.T) {
 				if inc < 0 {
 					rt.Fatalf("%s: a negative balance %d from nothing", c1[i].Name, inc)
 				}
+				bal, err := e.ledger.Balance(ctx, b1, c1[i].ID)
+				if err != nil || bal.Pending+bal.Payable+bal.Paid != inc {
+					rt.Fatalf("%s: balance %+v does not add up to the entries' %d (%v)", c1[i].Name, bal, inc, err)
+				}
 			}
 		})
 	})
