@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/money"
+	"github.com/cloutapp/clout/internal/nullable"
 	"github.com/labstack/echo/v4"
 )
 
@@ -31,8 +33,10 @@ type brandJSON struct {
 	AttributionPriority   string           `json:"attribution_priority"`
 	CustomerLockDays      int              `json:"customer_lock_days"`
 	DefaultMarginBps      *int             `json:"default_margin_bps"`
-	CreatedAt             time.Time        `json:"created_at"`
-	UpdatedAt             time.Time        `json:"updated_at"`
+	// DefaultCommissionPlanID is the plan of every creator without their own.
+	DefaultCommissionPlanID *string   `json:"default_commission_plan_id"`
+	CreatedAt               time.Time `json:"created_at"`
+	UpdatedAt               time.Time `json:"updated_at"`
 }
 
 func toBrandJSON(b *brand.Brand) brandJSON {
@@ -51,23 +55,63 @@ func toBrandJSON(b *brand.Brand) brandJSON {
 		CreatedAt:        b.CreatedAt, UpdatedAt: b.UpdatedAt}
 }
 
+// brandJSON is toBrandJSON with the brand's default commission plan.
+func (a *App) brandJSON(ctx context.Context, b *brand.Brand) (brandJSON, error) {
+	out := toBrandJSON(b)
+	def, err := a.plans.DefaultID(ctx, b.ID)
+	if err != nil {
+		return out, err
+	}
+	if def != "" {
+		out.DefaultCommissionPlanID = &def
+	}
+	return out, nil
+}
+
 func (a *App) apiBrandGet(c echo.Context) error {
 	b, err := a.brands.Get(c.Request().Context(), currentKey(c).BrandID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toBrandJSON(b))
-}
-
-func (a *App) apiBrandPatch(c echo.Context) error {
-	var patch brand.SettingsPatch
-	if err := decodeJSON(c, &patch); err != nil {
-		return err
-	}
-	k := currentKey(c)
-	b, err := a.brands.UpdateSettings(c.Request().Context(), brand.KeyActor(k, c.RealIP()), k.BrandID, patch)
+	out, err := a.brandJSON(c.Request().Context(), b)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toBrandJSON(b))
+	return c.JSON(http.StatusOK, out)
+}
+
+// brandPatchInput is the body of PATCH /api/v1/brand: the settings, and the
+// default commission plan (an id, or null for none).
+type brandPatchInput struct {
+	brand.SettingsPatch
+	DefaultCommissionPlanID nullable.Value[string] `json:"default_commission_plan_id"`
+}
+
+func (a *App) apiBrandPatch(c echo.Context) error {
+	var in brandPatchInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	k := currentKey(c)
+	ctx := c.Request().Context()
+	actor := brand.KeyActor(k, c.RealIP())
+	// The plan is checked first, so that an unknown plan changes nothing.
+	planID, err := a.checkPlanRef(ctx, k.BrandID, in.DefaultCommissionPlanID, "default_commission_plan_id")
+	if err != nil {
+		return err
+	}
+	b, err := a.brands.UpdateSettings(ctx, actor, k.BrandID, in.SettingsPatch)
+	if err != nil {
+		return err
+	}
+	if in.DefaultCommissionPlanID.Set {
+		if err := a.plans.SetDefault(ctx, actor, k.BrandID, planID); err != nil {
+			return err
+		}
+	}
+	out, err := a.brandJSON(ctx, b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }

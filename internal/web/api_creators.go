@@ -8,6 +8,7 @@ import (
 
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/creator"
+	"github.com/cloutapp/clout/internal/nullable"
 	"github.com/cloutapp/clout/internal/validate"
 	"github.com/labstack/echo/v4"
 )
@@ -102,15 +103,37 @@ func (a *App) apiCreatorsGet(c echo.Context) error {
 	return c.JSON(http.StatusOK, toCreatorJSON(cr))
 }
 
+// creatorPatchInput is the body of PATCH /api/v1/creators/{id}: the profile
+// and status fields, and the creator's own commission plan (an id, or null
+// for the brand's default).
+type creatorPatchInput struct {
+	creatorInput
+	CommissionPlanID nullable.Value[string] `json:"commission_plan_id"`
+}
+
 func (a *App) apiCreatorsPatch(c echo.Context) error {
-	var in creatorInput
+	var in creatorPatchInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	k := currentKey(c)
-	cr, err := a.creators.Update(c.Request().Context(), brand.KeyActor(k, c.RealIP()), k.BrandID, c.Param("id"), in.profile(), in.Status, in.Reason)
+	ctx := c.Request().Context()
+	actor := brand.KeyActor(k, c.RealIP())
+	planID, err := a.checkPlanRef(ctx, k.BrandID, in.CommissionPlanID, "commission_plan_id")
 	if err != nil {
 		return err
+	}
+	cr, err := a.creators.Update(ctx, actor, k.BrandID, c.Param("id"), in.profile(), in.Status, in.Reason)
+	if err != nil {
+		return err
+	}
+	if in.CommissionPlanID.Set {
+		if err := a.plans.SetCreatorPlan(ctx, actor, k.BrandID, cr.ID, planID); err != nil {
+			return err
+		}
+		if cr, err = a.creators.Get(ctx, k.BrandID, cr.ID); err != nil {
+			return err
+		}
 	}
 	return c.JSON(http.StatusOK, toCreatorJSON(cr))
 }
