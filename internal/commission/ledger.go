@@ -661,8 +661,8 @@ type EntryQuery struct {
 	Limit           int
 }
 
-// Entries lists the brand's entries, newest first.
-func (l *Ledger) Entries(ctx context.Context, brandID string, q EntryQuery) ([]Entry, string, error) {
+// filter is the entries q selects (without its cursor or limit).
+func (l *Ledger) filter(ctx context.Context, brandID string, q *EntryQuery) (*gorm.DB, error) {
 	var errs validate.Errors
 	if q.Status != "" && q.Status != StatusPending && q.Status != StatusPayable && q.Status != StatusPaid {
 		errs.Add("status", "one of pending, payable, paid")
@@ -671,9 +671,9 @@ func (l *Ledger) Entries(ctx context.Context, brandID string, q EntryQuery) ([]E
 		q.Limit = 100
 	}
 	if len(errs) > 0 {
-		return nil, "", errs
+		return nil, errs
 	}
-	db := l.db.WithContext(ctx).Where("commission_entries.brand_id = ?", brandID)
+	db := l.db.WithContext(ctx).Model(&Entry{}).Where("commission_entries.brand_id = ?", brandID)
 	if q.CreatorID != "" {
 		db = db.Where("commission_entries.creator_id = ?", q.CreatorID)
 	}
@@ -689,6 +689,15 @@ func (l *Ledger) Entries(ctx context.Context, brandID string, q EntryQuery) ([]E
 		db = db.Where("payable_at <= ?", now)
 	case StatusPaid:
 		db = db.Where("1 = 0") // payouts come with the payouts issue
+	}
+	return db, nil
+}
+
+// Entries lists the brand's entries, newest first.
+func (l *Ledger) Entries(ctx context.Context, brandID string, q EntryQuery) ([]Entry, string, error) {
+	db, err := l.filter(ctx, brandID, &q)
+	if err != nil {
+		return nil, "", err
 	}
 	if q.Cursor != "" {
 		at, id, ok := decodeCursor(q.Cursor)
@@ -708,6 +717,51 @@ func (l *Ledger) Entries(ctx context.Context, brandID string, q EntryQuery) ([]E
 		next = base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + last.ID))
 	}
 	return es, next, nil
+}
+
+// KindSum is the count and sum of one kind of entry in one currency.
+type KindSum struct {
+	Currency string
+	Kind     string
+	N        int64
+	Amount   int64
+}
+
+// Totals sums every entry q selects (not only a page), by currency and kind.
+func (l *Ledger) Totals(ctx context.Context, brandID string, q EntryQuery) ([]KindSum, error) {
+	db, err := l.filter(ctx, brandID, &q)
+	if err != nil {
+		return nil, err
+	}
+	var sums []KindSum
+	err = db.Select("currency, kind, COUNT(*) AS n, COALESCE(SUM(amount), 0) AS amount").Group("currency, kind").
+		Order("currency, kind").Scan(&sums).Error
+	return sums, err
+}
+
+// OrderRefs maps the order ids of entries to the orders' external ids.
+func (l *Ledger) OrderRefs(ctx context.Context, brandID string, es []Entry) (map[string]string, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for _, e := range es {
+		if e.OrderID != nil && !seen[*e.OrderID] {
+			seen[*e.OrderID] = true
+			ids = append(ids, *e.OrderID)
+		}
+	}
+	out := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var refs []struct{ ID, ExternalID string }
+	if err := l.db.WithContext(ctx).Table("orders").Select("id, external_id").Where("brand_id = ? AND id IN ?", brandID, ids).
+		Scan(&refs).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		out[r.ID] = r.ExternalID
+	}
+	return out, nil
 }
 
 func decodeCursor(c string) (time.Time, string, bool) {

@@ -94,6 +94,8 @@ type creatorDetailView struct {
 	Handles []handleField
 	Tags    string
 	Errors  map[string]string
+	// Commission is the creator's balance, last entries and the adjustment form.
+	Commission creatorCommission
 }
 
 func (a *App) creatorDetailView(c echo.Context, cr *creator.Creator) (creatorDetailView, error) {
@@ -107,7 +109,10 @@ func (a *App) creatorDetailView(c echo.Context, cr *creator.Creator) (creatorDet
 	if v.Links, err = a.links.ForCreator(ctx, cr.BrandID, cr.ID); err != nil {
 		return v, err
 	}
-	v.Codes, err = a.codes.ForCreator(ctx, cr.BrandID, cr.ID)
+	if v.Codes, err = a.codes.ForCreator(ctx, cr.BrandID, cr.ID); err != nil {
+		return v, err
+	}
+	v.Commission, err = a.creatorCommission(ctx, currentPrincipal(c).Brand, cr.ID)
 	return v, err
 }
 

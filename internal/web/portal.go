@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cloutapp/clout/internal/auth"
+	"github.com/cloutapp/clout/internal/commission"
 	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/link"
@@ -231,6 +232,8 @@ type portalHomeView struct {
 	Links []portalLink
 	Codes []coupon.Code
 	Days  []string
+	// Balance is the creator's commission: pending, payable and paid.
+	Balance *commission.Balance
 }
 
 // portalDays is how many days of clicks the portal charts.
@@ -264,6 +267,13 @@ func (a *App) portalHome(c echo.Context) error {
 		v.Links = append(v.Links, pl)
 	}
 	if v.Codes, err = a.codes.ForCreator(ctx, cr.BrandID, cr.ID); err != nil {
+		return err
+	}
+	b, err := a.brands.Get(ctx, cr.BrandID)
+	if err != nil {
+		return err
+	}
+	if v.Balance, err = a.ledger.Balance(ctx, b, cr.ID); err != nil {
 		return err
 	}
 	return c.Render(http.StatusOK, "portal_home", v)
