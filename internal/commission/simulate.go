@@ -190,6 +190,35 @@ func (l *Ledger) currentRules(tx *gorm.DB, brandID, creatorID, month string) (Pl
 	return v.Rules, nil
 }
 
+// recomputeKeys are the creator-months of month priced under another
+// version of plan p.
+func recomputeKeys(tx *gorm.DB, brandID string, p *NamedPlan, month string) ([]monthRow, error) {
+	var keys []monthRow
+	err := tx.Table("commission_months").
+		Joins("JOIN commission_plan_versions v ON v.id = commission_months.plan_version_id").
+		Where("commission_months.brand_id = ? AND commission_months.month = ? AND v.plan_id = ? AND v.id <> ?", brandID, month, p.ID, p.VersionID).
+		Select("commission_months.*").Find(&keys).Error
+	return keys, err
+}
+
+// RecomputeCreators lists the creators whose month Recompute would move:
+// those priced under an older version of the plan.
+func (l *Ledger) RecomputeCreators(ctx context.Context, b *brand.Brand, planID, month string) (map[string]bool, error) {
+	p, err := l.plans.Get(ctx, b.ID, planID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := recomputeKeys(l.db.WithContext(ctx), b.ID, p, month)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		out[k.CreatorID] = true
+	}
+	return out, nil
+}
+
 // Recompute moves the brand's creator-months of month that are priced under
 // another version of the plan to its current version, and reprices them:
 // the differences are added to the ledger as new entries (nothing is
@@ -205,10 +234,8 @@ func (l *Ledger) Recompute(ctx context.Context, actor brand.Actor, b *brand.Bran
 	}
 	var keys []monthRow
 	err = l.db.WithTx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Table("commission_months").
-			Joins("JOIN commission_plan_versions v ON v.id = commission_months.plan_version_id").
-			Where("commission_months.brand_id = ? AND commission_months.month = ? AND v.plan_id = ? AND v.id <> ?", b.ID, month, p.ID, p.VersionID).
-			Select("commission_months.*").Find(&keys).Error; err != nil {
+		var err error
+		if keys, err = recomputeKeys(tx, b.ID, p, month); err != nil {
 			return err
 		}
 		for _, k := range keys {
