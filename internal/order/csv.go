@@ -7,19 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/csvfile"
 	"github.com/cloutapp/clout/internal/money"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/validate"
-	"golang.org/x/text/encoding/charmap"
-	xunicode "golang.org/x/text/encoding/unicode"
 )
 
 // The CSV adapter reads order exports: one row per order line, rows with the
@@ -283,11 +280,7 @@ type csvRow struct {
 // headers and sample rows only. Otherwise the preview holds every order; an
 // order with any invalid row is in Invalid, with its rows' errors.
 func ParseCSV(content []byte, m Mapping, loc *time.Location, defaultCurrency string) (*Preview, error) {
-	text, err := decodeCSV(content)
-	if err != nil {
-		return nil, err
-	}
-	tab, err := readCSV(text)
+	_, tab, err := readTable(content)
 	if err != nil {
 		return nil, err
 	}
@@ -596,149 +589,25 @@ func parseCSVTime(v string, loc *time.Location) (time.Time, error) {
 		"(times without a zone are in the brand's time zone, %s)", v, loc)
 }
 
-// decodeCSV checks a file's size and kind and returns it as UTF-8 text
-// without a byte order mark. UTF-16 with a byte order mark (Excel's "Unicode
-// text") is decoded; text that is not UTF-8 is read as Windows-1252, what
-// spreadsheet apps on Windows write for "CSV".
-func decodeCSV(content []byte) (string, error) {
-	var errs validate.Errors
-	switch {
-	case len(content) == 0:
-		errs.Add("file", "the file is empty")
-	case len(content) > MaxCSVSize:
-		errs.Add("file", "the file is %s; the limit is %s: split it into smaller files", mib(len(content)), mib(MaxCSVSize))
-	case bytes.HasPrefix(content, []byte("PK\x03\x04")):
-		errs.Add("file", "this is a spreadsheet workbook (.xlsx) or a zip file, not CSV: save or export it as CSV (UTF-8) and upload that")
+// readTable decodes an order file and splits it into its header and rows;
+// text is the decoded file.
+func readTable(content []byte) (string, *csvTable, error) {
+	text, err := csvfile.Decode(content, MaxCSVSize)
+	if err != nil {
+		return "", nil, err
 	}
-	if len(errs) > 0 {
-		return "", errs
+	t, err := csvfile.Parse(text, MaxCSVRows)
+	if err != nil {
+		return "", nil, err
 	}
-	switch {
-	case bytes.HasPrefix(content, []byte{0xEF, 0xBB, 0xBF}):
-		content = content[3:]
-	case bytes.HasPrefix(content, []byte{0xFF, 0xFE}), bytes.HasPrefix(content, []byte{0xFE, 0xFF}):
-		out, err := xunicode.UTF16(xunicode.LittleEndian, xunicode.ExpectBOM).NewDecoder().Bytes(content)
-		if err != nil {
-			errs.Add("file", "the file starts like UTF-16 text but cannot be read as such: save it as CSV (UTF-8)")
-			return "", errs
-		}
-		content = out
+	if len(t.Rows) == 0 {
+		return "", nil, validate.Errors{{Field: "file", Message: "the file has a header row but no rows of orders under it"}}
 	}
-	if bytes.IndexByte(content, 0) >= 0 {
-		errs.Add("file", "the file holds binary data, not CSV text: save or export it as CSV (UTF-8)")
-		return "", errs
+	tab := &csvTable{headers: t.Headers, delim: t.Delimiter, rows: make([]csvRow, len(t.Rows))}
+	for i, cells := range t.Rows {
+		tab.rows[i] = csvRow{line: t.RowNumbers[i], cells: cells}
 	}
-	if !utf8.Valid(content) {
-		out, err := charmap.Windows1252.NewDecoder().Bytes(content)
-		if err != nil {
-			errs.Add("file", "the file is not UTF-8 text: save it as CSV (UTF-8)")
-			return "", errs
-		}
-		content = out
-	}
-	return string(content), nil
-}
-
-func mib(n int) string {
-	if n < 1<<20 {
-		return fmt.Sprintf("%d KiB", (n+1023)/1024)
-	}
-	return fmt.Sprintf("%d.%d MiB", n>>20, (n%(1<<20))*10>>20)
-}
-
-// sniffDelimiter picks ',', ';' or tab, whichever the first line has most
-// of outside quotes (',' on a tie or when it has none).
-func sniffDelimiter(text string) rune {
-	line := text
-	for {
-		l, rest, found := strings.Cut(line, "\n")
-		if strings.TrimSpace(l) != "" || !found {
-			line = l
-			break
-		}
-		line = rest
-	}
-	counts := map[rune]int{}
-	quoted := false
-	for _, r := range line {
-		switch {
-		case r == '"':
-			quoted = !quoted
-		case !quoted && (r == ',' || r == ';' || r == '\t'):
-			counts[r]++
-		}
-	}
-	best := ','
-	for _, d := range []rune{';', '\t'} {
-		if counts[d] > counts[best] {
-			best = d
-		}
-	}
-	return best
-}
-
-// readCSV splits the text into a header and non-blank data rows, each with
-// its line number in the file.
-func readCSV(text string) (*csvTable, error) {
-	var errs validate.Errors
-	tab := &csvTable{delim: sniffDelimiter(text)}
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma, r.FieldsPerRecord = tab.delim, -1
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			why := pe.Err.Error()
-			switch {
-			case errors.Is(pe.Err, csv.ErrBareQuote):
-				why = `a field that is not in quotes has a quote (") in it; put the whole field in quotes and double the quote inside ("")`
-			case errors.Is(pe.Err, csv.ErrQuote):
-				why = "a quoted field is not closed, or has text after its closing quote"
-			}
-			errs.Add("file", "row %d is not valid CSV: %s", pe.StartLine, why)
-			return nil, errs
-		}
-		if err != nil {
-			errs.Add("file", "the file cannot be read as CSV: %v", err)
-			return nil, errs
-		}
-		blank := true
-		for _, c := range rec {
-			if strings.TrimSpace(c) != "" {
-				blank = false
-				break
-			}
-		}
-		if blank {
-			continue
-		}
-		line, _ := r.FieldPos(0)
-		if tab.headers == nil {
-			for i := range rec {
-				rec[i] = strings.TrimSpace(rec[i])
-			}
-			tab.headers = rec
-			continue
-		}
-		if len(tab.rows) == MaxCSVRows {
-			errs.Add("file", "the file has more than %d rows; split it into smaller files", MaxCSVRows)
-			return nil, errs
-		}
-		tab.rows = append(tab.rows, csvRow{line: line, cells: rec})
-	}
-	switch {
-	case tab.headers == nil:
-		errs.Add("file", "the file has no rows")
-	case len(tab.rows) == 0:
-		errs.Add("file", "the file has a header row but no rows of orders under it")
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return tab, nil
+	return text, tab, nil
 }
 
 // raw is the order's rows as CSV under the file's header: the payload kept
@@ -833,11 +702,7 @@ func (s *Service) CreateImport(ctx context.Context, brandID, userLabel, filename
 	if _, err := s.brands.Get(ctx, brandID); err != nil {
 		return nil, err
 	}
-	text, err := decodeCSV(content)
-	if err != nil {
-		return nil, err
-	}
-	tab, err := readCSV(text)
+	text, tab, err := readTable(content)
 	if err != nil {
 		return nil, err
 	}

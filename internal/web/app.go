@@ -139,7 +139,14 @@ func isRedirect(c echo.Context) bool { return c.Path() == redirectRoute }
 
 // isUpload: the CSV order upload, whose body limit is larger.
 func isUpload(c echo.Context) bool {
-	return c.Path() == "/orders/import" && c.Request().Method == http.MethodPost
+	if c.Request().Method != http.MethodPost {
+		return false
+	}
+	switch c.Path() {
+	case "/orders/import", "/products/import", "/products/import/confirm":
+		return true
+	}
+	return false
 }
 
 func (a *App) pageRoutes(e *echo.Echo) {
@@ -208,6 +215,8 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.GET("/orders/:id", a.orderDetail)
 	in.GET("/products", a.productList)
 	in.POST("/products", a.productSave, requireWrite)
+	in.POST("/products/import", a.productImportPreview, requireWrite)
+	in.POST("/products/import/confirm", a.productImportConfirm, requireWrite)
 	in.POST("/orders/:id/reassign", a.orderReassign, requireWrite)
 	in.GET("/commission-plans", a.planList)
 	in.GET("/commission-plans/new", a.planNewForm, requireWrite)
@@ -216,6 +225,9 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.POST("/commission-plans/:id", a.planSave, requireWrite)
 	in.POST("/commission-plans/:id/default", a.planMakeDefault, requireWrite)
 	in.POST("/commission-plans/check", a.planCheck, requireWrite)
+	in.POST("/commission-plans/simulate", a.planSimulate)
+	in.GET("/commission-plans/:id/recompute", a.planRecomputePreview, requireWrite)
+	in.POST("/commission-plans/:id/recompute", a.planRecompute, requireWrite)
 	in.GET("/commissions", a.commissionList)
 	in.POST("/creators/:id/adjustments", a.commissionAdjust, requireWrite)
 	in.GET("/admin/audit", a.auditLog, requireOwner)
