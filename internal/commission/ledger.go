@@ -100,8 +100,14 @@ func NewLedger(db *store.DB, brands *brand.Service, plans *Plans, log *slog.Logg
 	return &Ledger{db: db, brands: brands, plans: plans, log: log, now: store.Now, stop: make(chan struct{})}
 }
 
-// ProcessBatch is how many queued orders Process takes at a time.
-const ProcessBatch = 500
+// ProcessBatch is how many queued orders Process takes at a time. Each
+// creator-month they touch is repriced once per batch, so a large batch
+// (a bulk import, a recompute) costs one pass per creator-month, not one per
+// order.
+const ProcessBatch = 50_000
+
+// chunk bounds the ids in one IN (...) list.
+const chunk = 5000
 
 // Process brings the ledger up to date with every queued order change and
 // returns how many orders it took.
@@ -124,46 +130,65 @@ func (l *Ledger) Process(ctx context.Context) (int, error) {
 
 type monthKey struct{ brandID, creatorID, month string }
 
+// chunks calls fn with consecutive slices of at most chunk ids.
+func chunks(ids []string, fn func([]string) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), chunk)
+		if err := fn(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
 func (l *Ledger) processBatch(ctx context.Context, changes []order.Change) error {
 	ids := make([]string, len(changes))
 	for i, c := range changes {
 		ids[i] = c.OrderID
 	}
 	keys := map[monthKey]bool{}
-	// Where the orders are now...
-	var os []order.Order
-	if err := l.db.WithContext(ctx).Where("id IN ?", ids).Find(&os).Error; err != nil {
-		return err
-	}
 	brands := map[string]*brand.Brand{}
-	for _, o := range os {
-		if o.CreatorID == nil {
-			continue
+	err := chunks(ids, func(part []string) error {
+		// Where the orders are now...
+		type where struct {
+			BrandID   string
+			CreatorID *string
+			PlacedAt  time.Time
 		}
-		b, err := l.brand(ctx, brands, o.BrandID)
+		var ws []where
+		if err := l.db.WithContext(ctx).Model(&order.Order{}).Select("brand_id, creator_id, placed_at").
+			Where("id IN ?", part).Scan(&ws).Error; err != nil {
+			return err
+		}
+		for _, w := range ws {
+			if w.CreatorID == nil {
+				continue
+			}
+			b, err := l.brand(ctx, brands, w.BrandID)
+			if err != nil {
+				return err
+			}
+			keys[monthKey{w.BrandID, *w.CreatorID, MonthOf(w.PlacedAt, b)}] = true
+		}
+		// ...and where their entries are (a creator who lost the order).
+		rows, err := l.db.WithContext(ctx).Table("commission_entries").Select("DISTINCT brand_id, creator_id, month").
+			Where("order_id IN ?", part).Rows()
 		if err != nil {
 			return err
 		}
-		keys[monthKey{o.BrandID, *o.CreatorID, MonthOf(o.PlacedAt, b)}] = true
-	}
-	// ...and where their entries are (a creator who lost the order).
-	var was []monthKey
-	rows, err := l.db.WithContext(ctx).Table("commission_entries").Select("DISTINCT brand_id, creator_id, month").
-		Where("order_id IN ?", ids).Rows()
+		defer rows.Close()
+		for rows.Next() {
+			var k monthKey
+			if err := rows.Scan(&k.brandID, &k.creatorID, &k.month); err != nil {
+				return err
+			}
+			keys[k] = true
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return err
-	}
-	for rows.Next() {
-		var k monthKey
-		if err := rows.Scan(&k.brandID, &k.creatorID, &k.month); err != nil {
-			rows.Close()
-			return err
-		}
-		was = append(was, k)
-	}
-	rows.Close()
-	for _, k := range was {
-		keys[k] = true
 	}
 	sorted := make([]monthKey, 0, len(keys))
 	for k := range keys {
@@ -182,12 +207,19 @@ func (l *Ledger) processBatch(ctx context.Context, changes []order.Change) error
 			return fmt.Errorf("commission: %s %s: %w", k.creatorID, k.month, err)
 		}
 	}
-	// A change queued again meanwhile has a newer time and stays queued.
+	// Each mark read is deleted only if unchanged: a change queued again
+	// meanwhile has a newer time and stays queued.
 	return l.db.WithTx(ctx, func(tx *gorm.DB) error {
-		for _, c := range changes {
-			if err := tx.Where("order_id = ? AND queued_at = ?", c.OrderID, c.QueuedAt).Delete(&order.Change{}).Error; err != nil {
+		for len(changes) > 0 {
+			n := min(len(changes), 500)
+			pairs := make([][]any, n)
+			for i, c := range changes[:n] {
+				pairs[i] = []any{c.OrderID, c.QueuedAt}
+			}
+			if err := tx.Where("(order_id, queued_at) IN ?", pairs).Delete(&order.Change{}).Error; err != nil {
 				return err
 			}
+			changes = changes[n:]
 		}
 		return nil
 	})
