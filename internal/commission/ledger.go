@@ -389,7 +389,7 @@ func (l *Ledger) priceMonth(tx *gorm.DB, b *brand.Brand, creatorID, month string
 	if len(os) == 0 {
 		return pm, nil
 	}
-	in, err := l.inputs(tx, b, os)
+	in, err := l.inputs(tx, b, os, rules.NewCustomersOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -558,7 +558,7 @@ type pricedOrder struct {
 // inputs turns stored orders into calculator orders: lines with their
 // catalog cost and category, whether the customer is new, and each line's
 // refunds.
-func (l *Ledger) inputs(tx *gorm.DB, b *brand.Brand, os []order.Order) ([]pricedOrder, error) {
+func (l *Ledger) inputs(tx *gorm.DB, b *brand.Brand, os []order.Order, newCustomers bool) ([]pricedOrder, error) {
 	ids := make([]string, len(os))
 	for i, o := range os {
 		ids[i] = o.ID
@@ -586,9 +586,12 @@ func (l *Ledger) inputs(tx *gorm.DB, b *brand.Brand, os []order.Order) ([]priced
 	if err != nil {
 		return nil, err
 	}
-	returning, err := returningCustomers(tx, b.ID, os)
-	if err != nil {
-		return nil, err
+	// Whether a customer is new matters only to new-customers-only plans.
+	returning := map[string]bool{}
+	if newCustomers {
+		if returning, err = returningCustomers(tx, b.ID, os); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]pricedOrder, len(os))
 	ref := 0
@@ -844,7 +847,9 @@ func (l *Ledger) Adjust(ctx context.Context, actor brand.Actor, b *brand.Brand, 
 }
 
 // ProcessEvery is how often the background worker looks for order changes.
-const ProcessEvery = 500 * time.Millisecond
+// Each pass reprices every creator-month touched since the last one, once:
+// under a stream of orders, a longer interval means fewer repricings.
+const ProcessEvery = 2 * time.Second
 
 // Run processes order changes until Drain.
 func (l *Ledger) Run(ctx context.Context) {
