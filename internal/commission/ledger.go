@@ -639,18 +639,22 @@ func returningCustomers(tx *gorm.DB, brandID string, os []order.Order) (map[stri
 	for h := range hashes {
 		list = append(list, h)
 	}
-	type first struct {
+	// The earliest order per customer, found here rather than with MIN():
+	// SQLite returns an aggregate of a time column as text.
+	type placed struct {
 		CustomerHash string
-		First        time.Time
+		PlacedAt     time.Time
 	}
-	var fs []first
-	if err := tx.Table("orders").Select("customer_hash, MIN(placed_at) AS first").
-		Where("brand_id = ? AND customer_hash IN ?", brandID, list).Group("customer_hash").Scan(&fs).Error; err != nil {
+	var ps []placed
+	if err := tx.Model(&order.Order{}).Select("customer_hash, placed_at").
+		Where("brand_id = ? AND customer_hash IN ?", brandID, list).Scan(&ps).Error; err != nil {
 		return nil, err
 	}
 	firsts := map[string]time.Time{}
-	for _, f := range fs {
-		firsts[f.CustomerHash] = f.First
+	for _, p := range ps {
+		if f, ok := firsts[p.CustomerHash]; !ok || p.PlacedAt.Before(f) {
+			firsts[p.CustomerHash] = p.PlacedAt
+		}
 	}
 	for _, o := range os {
 		if f, ok := firsts[o.CustomerHash]; ok && o.CustomerHash != "" && f.Before(o.PlacedAt) {

@@ -486,3 +486,43 @@ func TestSimulateAndRecompute(t *testing.T) {
 		}
 	})
 }
+
+// With a new-customers-only plan, a returning customer's order earns
+// nothing; orders carry customer emails (hashed), on both databases.
+func TestLedgerNewCustomersOnly(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		e := newLedgerEnv(t, db)
+		ctx := context.Background()
+		b, crs := e.setup(t, "Maya Lee")
+		plan := workedPlan
+		plan.NewCustomersOnly = true
+		p, err := e.plans.Create(ctx, cliActor, b.ID, "New customers", plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.plans.SetDefault(ctx, cliActor, b.ID, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		placed := store.Now().Add(-2 * time.Hour)
+		if placed.In(commission.Location(b)).Day() == 1 {
+			placed = placed.Add(3 * time.Hour)
+		}
+		for i, email := range []string{"ann@shop.test", "ANN@shop.test", "bob@shop.test"} {
+			in := workedOrder(fmt.Sprintf("70%d", i), placed.Add(time.Duration(i)*time.Minute))
+			in.CustomerEmail = email
+			res, err := e.orders.Apply(ctx, b.ID, order.Event{Source: order.API, Order: in})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.orders.Reassign(ctx, cliActor, b.ID, res.Order.ID, crs[0].ID, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.process(t)
+		// Ann's first order and Bob's earn 11.50 each, Ann's second nothing
+		// (its tier position is not moved either).
+		if got := sum(e.entries(t, b.ID, crs[0].ID)); got != 2300 {
+			t.Fatalf("earned %d, want 2300", got)
+		}
+	})
+}
