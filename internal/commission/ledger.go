@@ -104,7 +104,11 @@ func NewLedger(db *store.DB, brands *brand.Service, plans *Plans, log *slog.Logg
 // creator-month they touch is repriced once per batch, so a large batch
 // (a bulk import, a recompute) costs one pass per creator-month, not one per
 // order.
-const ProcessBatch = 50_000
+const ProcessBatch = 500_000
+
+// ReconcileWorkers is how many creator-months a pass reprices at once on
+// PostgreSQL.
+const ReconcileWorkers = 3
 
 // chunk bounds the ids in one IN (...) list.
 const chunk = 5000
@@ -198,14 +202,53 @@ func (l *Ledger) processBatch(ctx context.Context, changes []order.Change) error
 		a, b := sorted[i], sorted[j]
 		return a.brandID+a.creatorID+a.month < b.brandID+b.creatorID+b.month
 	})
+	// Creator-months are independent (each reconciles under its own lock):
+	// on PostgreSQL a few run at once; SQLite writes one at a time anyway.
+	workers := 1
+	if l.db.Dialect == store.Postgres {
+		workers = ReconcileWorkers
+	}
+	work := make(chan monthKey)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range work {
+				if err := l.Reconcile(ctx, brands[k.brandID], k.creatorID, k.month); err != nil {
+					errs <- fmt.Errorf("commission: %s %s: %w", k.creatorID, k.month, err)
+					return
+				}
+			}
+		}()
+	}
 	for _, k := range sorted {
-		b, err := l.brand(ctx, brands, k.brandID)
-		if err != nil {
+		if _, err := l.brand(ctx, brands, k.brandID); err != nil {
+			close(work)
+			wg.Wait()
 			return err
 		}
-		if err := l.Reconcile(ctx, b, k.creatorID, k.month); err != nil {
-			return fmt.Errorf("commission: %s %s: %w", k.creatorID, k.month, err)
+	}
+	var failed error
+send:
+	for _, k := range sorted {
+		select {
+		case work <- k:
+		case failed = <-errs:
+			break send
 		}
+	}
+	close(work)
+	wg.Wait()
+	if failed == nil {
+		select {
+		case failed = <-errs:
+		default:
+		}
+	}
+	if failed != nil {
+		return failed
 	}
 	// Each mark read is deleted only if unchanged: a change queued again
 	// meanwhile has a newer time and stays queued.
@@ -331,7 +374,7 @@ func (l *Ledger) Reconcile(ctx context.Context, b *brand.Brand, creatorID, month
 		if len(entries) == 0 {
 			return nil
 		}
-		return tx.CreateInBatches(entries, 200).Error
+		return tx.CreateInBatches(entries, 1000).Error
 	})
 }
 
@@ -382,7 +425,9 @@ func (l *Ledger) priceMonth(tx *gorm.DB, b *brand.Brand, creatorID, month string
 	pm := &pricedMonth{want: map[string]component{}}
 	want := pm.want
 	var os []order.Order
-	if err := tx.Where("brand_id = ? AND creator_id = ? AND placed_at >= ? AND placed_at < ?", b.ID, creatorID, start.UTC(), end.UTC()).
+	// Only what pricing reads: the JSON and text columns cost scanning time.
+	if err := tx.Select("id, external_id, placed_at, currency, net, refunded, status, customer_hash").
+		Where("brand_id = ? AND creator_id = ? AND placed_at >= ? AND placed_at < ?", b.ID, creatorID, start.UTC(), end.UTC()).
 		Order("placed_at, id").Find(&os).Error; err != nil {
 		return nil, err
 	}
