@@ -250,16 +250,44 @@ send:
 	if failed != nil {
 		return failed
 	}
-	// Each mark read is deleted only if unchanged: a change queued again
-	// meanwhile has a newer time and stays queued.
+	return l.dequeue(ctx, changes)
+}
+
+// dequeue deletes the marks read, each only if unchanged: a change queued
+// again meanwhile has a newer time and stays queued.
+func (l *Ledger) dequeue(ctx context.Context, changes []order.Change) error {
 	return l.db.WithTx(ctx, func(tx *gorm.DB) error {
 		for len(changes) > 0 {
-			n := min(len(changes), 500)
-			pairs := make([][]any, n)
+			n := min(len(changes), 5000)
+			ids, ats := make([]string, n), make([]time.Time, n)
 			for i, c := range changes[:n] {
-				pairs[i] = []any{c.OrderID, c.QueuedAt}
+				ids[i], ats[i] = c.OrderID, c.QueuedAt
 			}
-			if err := tx.Where("(order_id, queued_at) IN ?", pairs).Delete(&order.Change{}).Error; err != nil {
+			var err error
+			if l.db.Dialect == store.Postgres {
+				// A join with the pairs as two array literals (one parameter
+				// each: ids are base62 and underscores, times RFC 3339).
+				stamps := make([]string, n)
+				for i, at := range ats {
+					stamps[i] = at.UTC().Format(time.RFC3339Nano)
+				}
+				err = tx.Exec(`DELETE FROM order_changes c USING unnest(CAST(? AS text[]), CAST(? AS timestamptz[])) AS d(id, at)
+					WHERE c.order_id = d.id AND c.queued_at = d.at`,
+					"{"+strings.Join(ids, ",")+"}", "{"+strings.Join(stamps, ",")+"}").Error
+			} else {
+				for len(ids) > 0 {
+					m := min(len(ids), 200)
+					pairs := make([][]any, m)
+					for i := range pairs {
+						pairs[i] = []any{ids[i], ats[i]}
+					}
+					if err = tx.Where("order_id IN ? AND (order_id, queued_at) IN ?", ids[:m], pairs).Delete(&order.Change{}).Error; err != nil {
+						break
+					}
+					ids, ats = ids[m:], ats[m:]
+				}
+			}
+			if err != nil {
 				return err
 			}
 			changes = changes[n:]
@@ -347,7 +375,8 @@ func (l *Ledger) Reconcile(ctx context.Context, b *brand.Brand, creatorID, month
 			if delta == 0 {
 				continue
 			}
-			e := Entry{ID: store.NewID("ce"), BrandID: b.ID, CreatorID: creatorID, Month: month, Component: c,
+			// Time-ordered ids: the entries' primary key grows at one edge.
+			e := Entry{ID: store.NewTimeID("ce"), BrandID: b.ID, CreatorID: creatorID, Month: month, Component: c,
 				Amount: delta, Currency: b.Currency, CreatedAt: now, PayableAt: w.payableAt, Kind: w.kind, Explanation: w.explanation}
 			if versionID != "" {
 				v := versionID
@@ -613,8 +642,17 @@ func (l *Ledger) inputs(tx *gorm.DB, b *brand.Brand, os []order.Order, newCustom
 		return nil, err
 	}
 	var adjs []order.Adjustment
-	if err := tx.Where("order_id IN ? AND kind = ?", ids, order.KindRefund).Find(&adjs).Error; err != nil {
-		return nil, err
+	// Only refunded orders have refunds to read (most have none).
+	var refunded []string
+	for _, o := range os {
+		if o.Refunded > 0 {
+			refunded = append(refunded, o.ID)
+		}
+	}
+	if len(refunded) > 0 {
+		if err := tx.Where("order_id IN ? AND kind = ?", refunded, order.KindRefund).Find(&adjs).Error; err != nil {
+			return nil, err
+		}
 	}
 	byOrder := map[string][]order.Line{}
 	var refs []LineRef
