@@ -49,10 +49,17 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger
 	if err := resolver.Warm(ctx); err != nil {
 		return nil, err
 	}
+	var w *web.App // set below; settings changes reach its webhook cache
 	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log,
 		brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase},
-			// Allowed domains, UTM campaign and click parameter live in the link cache.
-			OnSettingsChanged: resolver.BrandChanged})
+			// Allowed domains, UTM campaign and click parameter live in the
+			// link cache; secrets and the click parameter in the webhooks'.
+			OnSettingsChanged: func(ctx context.Context, brandID string) {
+				resolver.BrandChanged(ctx, brandID)
+				if w != nil {
+					w.BrandChanged(ctx, brandID)
+				}
+			}})
 	creators := creator.NewService(db, brands, outbox, cfg.BaseURL, cfg.Secret, log)
 	links := link.NewService(db, brands, resolver, log)
 	codes := coupon.NewService(db, brands, stripeapi.Factory{Base: cfg.StripeAPIBase}, log)
@@ -63,7 +70,8 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger
 	ledger := commission.NewLedger(db, brands, plans, log)
 	clicks := click.NewWriter(db, log, cfg.Secret, 0)
 	sessions := auth.NewSessions(db, cfg.Secret)
-	w, err := web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Resolver: resolver,
+	var err error
+	w, err = web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Outbox: outbox, Log: log})
 	if err != nil {
 		return nil, err

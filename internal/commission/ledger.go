@@ -106,9 +106,12 @@ func NewLedger(db *store.DB, brands *brand.Service, plans *Plans, log *slog.Logg
 // order.
 const ProcessBatch = 500_000
 
-// ReconcileWorkers is how many creator-months a pass reprices at once on
-// PostgreSQL.
-const ReconcileWorkers = 3
+// ReconcileWorkers is how many creator-months a bulk pass reprices at once
+// on PostgreSQL; BulkChanges is how many queued orders make a pass bulk.
+const (
+	ReconcileWorkers = 3
+	BulkChanges      = 5000
+)
 
 // chunk bounds the ids in one IN (...) list.
 const chunk = 5000
@@ -204,8 +207,11 @@ func (l *Ledger) processBatch(ctx context.Context, changes []order.Change) error
 	})
 	// Creator-months are independent (each reconciles under its own lock):
 	// on PostgreSQL a few run at once; SQLite writes one at a time anyway.
+	// A pass of the background worker (a few hundred orders) stays on one
+	// connection so as not to crowd out the requests; a bulk pass (an
+	// import, a recompute) uses more.
 	workers := 1
-	if l.db.Dialect == store.Postgres {
+	if l.db.Dialect == store.Postgres && len(changes) >= BulkChanges {
 		workers = ReconcileWorkers
 	}
 	work := make(chan monthKey)
@@ -936,7 +942,7 @@ func (l *Ledger) Adjust(ctx context.Context, actor brand.Actor, b *brand.Brand, 
 // ProcessEvery is how often the background worker looks for order changes.
 // Each pass reprices every creator-month touched since the last one, once:
 // under a stream of orders, a longer interval means fewer repricings.
-const ProcessEvery = 2 * time.Second
+const ProcessEvery = 5 * time.Second
 
 // Run processes order changes until Drain.
 func (l *Ledger) Run(ctx context.Context) {

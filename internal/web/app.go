@@ -42,6 +42,8 @@ type App struct {
 	outbox   *mail.Outbox
 	log      *slog.Logger
 	render   *renderer
+	// hookBrands caches brands for webhook deliveries.
+	hookBrands webhookBrands
 
 	// Login attempts: per client IP and per account email.
 	ipLimiter      *auth.Limiter

@@ -30,15 +30,11 @@ func (a *App) webhookBrand(c echo.Context) ([]byte, *brand.Brand, *brand.Secrets
 		}
 		return nil, nil, nil, err
 	}
-	b, err := a.brands.Get(c.Request().Context(), c.Param("brand_id"))
+	b, sec, err := a.hookBrands.get(c.Request().Context(), a.brands, c.Param("brand_id"))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, nil, nil, apiErr(http.StatusNotFound, "not_found", "no brand with this id")
 		}
-		return nil, nil, nil, err
-	}
-	sec, err := a.brands.SecretsOf(b)
-	if err != nil {
 		return nil, nil, nil, err
 	}
 	return body, b, sec, nil
