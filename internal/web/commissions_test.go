@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -343,15 +342,7 @@ func TestCommissionAdjustmentForm(t *testing.T) {
 		}
 
 		// An analyst sees the card but has no form, and cannot post one.
-		_, link, err := a.Brands.Invite(context.Background(), commissionCLI, brand.Owner, f.brand.Brand.ID, "ana@acme.test", brand.Analyst)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := a.Brands.AcceptInvite(context.Background(), path.Base(link), "", "Ana", "analyst password 1"); err != nil {
-			t.Fatal(err)
-		}
-		ana := a.browser(t)
-		ana.login("ana@acme.test", "analyst password 1")
+		ana := a.analyst(t, f.brand.Brand.ID, "ana@acme.test")
 		status, body = ana.get(page)
 		if status != 200 || !strings.Contains(body, `id="creator-commission"`) || strings.Contains(body, `id="adjustment-form"`) {
 			t.Fatalf("analyst's creator page: %d", status)

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -246,3 +247,20 @@ func (a *testApp) api(t testing.TB, method, path, key, body string) (int, string
 
 // Codes is the app's coupon service.
 func (a *testApp) Codes(t testing.TB) *coupon.Service { return a.codes }
+
+// analyst adds an analyst (read-only) to the brand's team through an
+// accepted invite and returns their logged-in browser.
+func (a *testApp) analyst(t testing.TB, brandID, email string) *browser {
+	t.Helper()
+	_, link, err := a.Brands.Invite(context.Background(), brand.Actor{Type: "cli", Label: "test"}, brand.Owner, brandID,
+		email, brand.Analyst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Brands.AcceptInvite(context.Background(), path.Base(link), "", "Ana", "analyst password 1"); err != nil {
+		t.Fatal(err)
+	}
+	b := a.browser(t)
+	b.login(email, "analyst password 1")
+	return b
+}

@@ -8,13 +8,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"path"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/order"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/testutil"
@@ -222,16 +220,7 @@ func TestOrderCSVImportFlow(t *testing.T) {
 		}
 
 		// An analyst cannot import, nor see an import.
-		_, link, err := a.Brands.Invite(context.Background(), brand.Actor{Type: "cli", Label: "test"}, brand.Owner, acme.Brand.ID,
-			"ana@acme.test", brand.Analyst)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := a.Brands.AcceptInvite(context.Background(), path.Base(link), "", "Ana", "analyst password 1"); err != nil {
-			t.Fatal(err)
-		}
-		ana := a.browser(t)
-		ana.login("ana@acme.test", "analyst password 1")
+		ana := a.analyst(t, acme.Brand.ID, "ana@acme.test")
 		if status, _ := ana.get("/orders/import"); status != 403 {
 			t.Errorf("analyst opens the import form: %d", status)
 		}

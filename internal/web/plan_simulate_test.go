@@ -4,13 +4,11 @@ import (
 	"context"
 	"html"
 	"net/url"
-	"path"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/commission"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/testutil"
@@ -42,20 +40,6 @@ func simRow(t *testing.T, body, id string) []string {
 		cells = append(cells, html.UnescapeString(strings.TrimSpace(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(c[1], ""))))
 	}
 	return cells
-}
-
-func (a *testApp) analyst(t *testing.T, brandID string) *browser {
-	t.Helper()
-	_, link, err := a.Brands.Invite(context.Background(), commissionCLI, brand.Owner, brandID, "ana@acme.test", brand.Analyst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := a.Brands.AcceptInvite(context.Background(), path.Base(link), "", "Ana", "analyst password 1"); err != nil {
-		t.Fatal(err)
-	}
-	ana := a.browser(t)
-	ana.login("ana@acme.test", "analyst password 1")
-	return ana
 }
 
 func (a *testApp) onlyPlanID(t *testing.T, brandID string) string {
@@ -161,7 +145,7 @@ func TestPlanSimulatePage(t *testing.T) {
 		}
 
 		// An analyst may simulate (it writes nothing), but not recompute.
-		ana := a.analyst(t, b.ID)
+		ana := a.analyst(t, b.ID, "ana@acme.test")
 		_, body = ana.get(editor)
 		if !strings.Contains(body, `id="plan-simulate-submit"`) || strings.Contains(body, `id="plan-recompute-form"`) || strings.Contains(body, `id="plan-save"`) {
 			t.Errorf("analyst's editor: %s", body)
@@ -228,7 +212,7 @@ func TestPlanRecomputePage(t *testing.T) {
 		}
 
 		// An analyst can neither preview nor recompute.
-		ana := a.analyst(t, b.ID)
+		ana := a.analyst(t, b.ID, "ana@acme.test")
 		if status, _ := ana.get(preview); status != 403 {
 			t.Errorf("analyst previews: %d", status)
 		}

@@ -347,16 +347,7 @@ func TestPlanPages(t *testing.T) {
 	}
 
 	// An analyst reads but cannot change.
-	_, link, err := a.Brands.Invite(context.Background(), brand.Actor{Type: "cli", Label: "test"}, brand.Owner, c.Brand.ID,
-		"ana@acme.test", brand.Analyst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := a.Brands.AcceptInvite(context.Background(), path.Base(link), "", "Ana", "analyst password 1"); err != nil {
-		t.Fatal(err)
-	}
-	ana := a.browser(t)
-	ana.login("ana@acme.test", "analyst password 1")
+	ana := a.analyst(t, c.Brand.ID, "ana@acme.test")
 	if status, body := ana.get("/commission-plans/" + id); status != 200 || strings.Contains(body, `id="plan-save"`) {
 		t.Errorf("analyst reads a plan: %d", status)
 	}

@@ -3,11 +3,9 @@ package web_test
 import (
 	"context"
 	"net/url"
-	"path"
 	"strings"
 	"testing"
 
-	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/testutil"
 )
@@ -87,16 +85,7 @@ func TestProductsPage(t *testing.T) {
 		}
 
 		// An analyst reads the list but has no form and cannot save.
-		_, link, err := a.Brands.Invite(context.Background(), brand.Actor{Type: "cli", Label: "test"}, brand.Owner, acme.Brand.ID,
-			"ana@acme.test", brand.Analyst)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := a.Brands.AcceptInvite(context.Background(), path.Base(link), "", "Ana", "analyst password 1"); err != nil {
-			t.Fatal(err)
-		}
-		ana := a.browser(t)
-		ana.login("ana@acme.test", "analyst password 1")
+		ana := a.analyst(t, acme.Brand.ID, "ana@acme.test")
 		if status, body := ana.get("/products"); status != 200 || !strings.Contains(body, "CREAM") || strings.Contains(body, `id="product-form"`) {
 			t.Errorf("analyst list: %d", status)
 		}
