@@ -108,6 +108,18 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Err
 			changes[field] = map[string]any{"from": from, "to": to}
 		}
 	}
+	// days sets a whole number of days within [lo, hi]; from is how the
+	// message names the low end.
+	days := func(field string, v *int, lo, hi int, from string, dst *int) {
+		switch {
+		case v == nil:
+		case *v < lo || *v > hi:
+			errs.Add(field, "must be between %s and %d days", from, hi)
+		default:
+			change(field, *dst, *v)
+			*dst = *v
+		}
+	}
 	if p.Name != nil {
 		name := strings.TrimSpace(*p.Name)
 		if name == "" || len(name) > 100 {
@@ -150,22 +162,8 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Err
 			b.AllowedDomains = domains
 		}
 	}
-	if p.AttributionWindowDays != nil {
-		if d := *p.AttributionWindowDays; d < 1 || d > MaxAttributionWindowDays {
-			errs.Add("attribution_window_days", "must be between 1 and %d days", MaxAttributionWindowDays)
-		} else {
-			change("attribution_window_days", b.AttributionWindowDays, d)
-			b.AttributionWindowDays = d
-		}
-	}
-	if p.HoldDays != nil {
-		if d := *p.HoldDays; d < 0 || d > MaxHoldDays {
-			errs.Add("hold_days", "must be between 0 and %d days", MaxHoldDays)
-		} else {
-			change("hold_days", b.HoldDays, d)
-			b.HoldDays = d
-		}
-	}
+	days("attribution_window_days", p.AttributionWindowDays, 1, MaxAttributionWindowDays, "1", &b.AttributionWindowDays)
+	days("hold_days", p.HoldDays, 0, MaxHoldDays, "0", &b.HoldDays)
 	if p.PayoutMinimum != nil {
 		if m := *p.PayoutMinimum; m < 0 {
 			errs.Add("payout_minimum", "must not be negative (it is in minor units, e.g. cents)")
@@ -226,14 +224,7 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Err
 			b.AttributionPriority = v
 		}
 	}
-	if p.CustomerLockDays != nil {
-		if d := *p.CustomerLockDays; d < 0 || d > MaxCustomerLockDays {
-			errs.Add("customer_lock_days", "must be between 0 (off) and %d days", MaxCustomerLockDays)
-		} else {
-			change("customer_lock_days", b.CustomerLockDays, d)
-			b.CustomerLockDays = d
-		}
-	}
+	days("customer_lock_days", p.CustomerLockDays, 0, MaxCustomerLockDays, "0 (off)", &b.CustomerLockDays)
 	if p.DefaultMarginBps.Set {
 		if v := p.DefaultMarginBps.V; v != nil && (*v < 0 || *v > MaxMarginBps) {
 			errs.Add("default_margin_bps", "must be between 0 and %d basis points (10000 = 100%%), or null for none", MaxMarginBps)
