@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -196,11 +197,28 @@ func (p *Plans) List(ctx context.Context, brandID string) ([]NamedPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The current versions, in one query.
+	ids := make([]string, len(sps))
+	for i, sp := range sps {
+		ids[i] = sp.ID
+	}
+	var vs []PlanVersion
+	if len(ids) > 0 {
+		if err := p.db.WithContext(ctx).Table("commission_plan_versions").
+			Joins("JOIN commission_plans ON commission_plans.id = commission_plan_versions.plan_id AND commission_plans.version = commission_plan_versions.version").
+			Where("commission_plan_versions.plan_id IN ?", ids).Select("commission_plan_versions.*").Find(&vs).Error; err != nil {
+			return nil, err
+		}
+	}
+	current := make(map[string]PlanVersion, len(vs))
+	for _, v := range vs {
+		current[v.PlanID] = v
+	}
 	out := make([]NamedPlan, 0, len(sps))
 	for _, sp := range sps {
-		v, err := p.version(p.db.WithContext(ctx), sp.ID, sp.Version)
-		if err != nil {
-			return nil, err
+		v, ok := current[sp.ID]
+		if !ok {
+			return nil, fmt.Errorf("commission: plan %s has no version %d", sp.ID, sp.Version)
 		}
 		out = append(out, NamedPlan{StoredPlan: sp, VersionID: v.ID, Rules: v.Rules, Default: def == sp.ID})
 	}
