@@ -16,6 +16,7 @@ import (
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/order"
+	"github.com/cloutapp/clout/internal/payout"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/stripeapi"
@@ -33,6 +34,7 @@ type App struct {
 	Catalog  *commission.CatalogService
 	Plans    *commission.Plans
 	Ledger   *commission.Ledger
+	Payouts  *payout.Service
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -68,14 +70,17 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger
 	plans := commission.NewPlans(db, brands)
 	// The ledger's worker runs only when started (cmd/clout serve).
 	ledger := commission.NewLedger(db, brands, plans, log)
+	// Payouts resume interrupted batches and draft scheduled ones only when
+	// started (cmd/clout serve).
+	payouts := payout.NewService(db, brands, outbox, stripeapi.Factory{Base: cfg.StripeAPIBase}, cfg.BaseURL, log)
 	clicks := click.NewWriter(db, log, cfg.Secret, 0)
 	sessions := auth.NewSessions(db, cfg.Secret)
 	var err error
-	w, err = web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Resolver: resolver,
+	w, err = web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Payouts: payouts, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Outbox: outbox, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Resolver: resolver,
+	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Payouts: payouts, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Web: w}, nil
 }

@@ -78,6 +78,16 @@ type Brand struct {
 	// points of net assumed for an order line whose product has no known
 	// unit cost; nil is none, and then the margin rules skip such lines.
 	DefaultMarginBps *int
+	// TwoPersonApproval: a payout batch must be approved by someone other
+	// than the user who created it.
+	TwoPersonApproval bool
+	// PayoutSchedule drafts payout batches: none, weekly, twice_monthly or
+	// monthly; PayoutScheduledThrough is the last scheduled cut-off drafted.
+	PayoutSchedule         string
+	PayoutScheduledThrough *time.Time
+	// StripeConnectWebhookSecret (sealed) verifies Connect events when the
+	// brand has a separate endpoint secret for them.
+	StripeConnectWebhookSecret string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -93,11 +103,12 @@ type SecretsSet struct {
 	ShopifyWebhookSecret bool `json:"shopify_webhook_secret"`
 	StripeWebhookSecret  bool `json:"stripe_webhook_secret"`
 	StripeSecretKey      bool `json:"stripe_secret_key"`
+	StripeConnectWebhook bool `json:"stripe_connect_webhook_secret"`
 }
 
 // SecretsSet reports which secrets are configured.
 func (b *Brand) SecretsSet() SecretsSet {
-	return SecretsSet{b.ShopifyWebhookSecret != "", b.StripeWebhookSecret != "", b.StripeSecretKey != ""}
+	return SecretsSet{b.ShopifyWebhookSecret != "", b.StripeWebhookSecret != "", b.StripeSecretKey != "", b.StripeConnectWebhookSecret != ""}
 }
 
 // Secrets are a brand's secrets in plain text, for the code that signs or
@@ -106,6 +117,9 @@ type Secrets struct {
 	ShopifyWebhookSecret string
 	StripeWebhookSecret  string
 	StripeSecretKey      string
+	// StripeConnectWebhookSecret, when set, verifies Connect (account.*)
+	// events; without it they are verified with StripeWebhookSecret.
+	StripeConnectWebhookSecret string
 }
 
 // User is a person on one or more brand teams.

@@ -101,7 +101,7 @@ func (s *Service) CreateBrand(ctx context.Context, in NewBrand, actor Actor) (*C
 	now := s.now()
 	b := &Brand{ID: store.NewID("br"), Name: name, Slug: slugify(name), Currency: cur.Code, TimeZone: tz,
 		AllowedDomains: []string{}, AttributionWindowDays: 30, HoldDays: 30, TermsVersion: 1, ProgramTerms: DefaultTerms,
-		ClickParam: DefaultClickParam, AttributionPriority: CodeFirst,
+		ClickParam: DefaultClickParam, AttributionPriority: CodeFirst, PayoutSchedule: ScheduleNone,
 		CreatedAt: now, UpdatedAt: now}
 	u := &User{ID: store.NewID("usr"), Email: email, Name: strings.TrimSpace(in.OwnerName), PasswordHash: hash,
 		CreatedAt: now, UpdatedAt: now}
@@ -241,7 +241,8 @@ func (s *Service) SecretsOf(b *Brand) (*Secrets, error) {
 	for _, f := range []struct {
 		sealed string
 		dst    *string
-	}{{b.ShopifyWebhookSecret, &out.ShopifyWebhookSecret}, {b.StripeWebhookSecret, &out.StripeWebhookSecret}, {b.StripeSecretKey, &out.StripeSecretKey}} {
+	}{{b.ShopifyWebhookSecret, &out.ShopifyWebhookSecret}, {b.StripeWebhookSecret, &out.StripeWebhookSecret}, {b.StripeSecretKey, &out.StripeSecretKey},
+		{b.StripeConnectWebhookSecret, &out.StripeConnectWebhookSecret}} {
 		if *f.dst, err = s.box.Open(f.sealed); err != nil {
 			return nil, err
 		}

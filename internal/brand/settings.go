@@ -41,7 +41,20 @@ type SettingsPatch struct {
 	// DefaultMarginBps: 0 to 10000 basis points; absent keeps it, and a JSON
 	// null (nullable.Null) clears it (no default margin).
 	DefaultMarginBps nullable.Value[int] `json:"default_margin_bps"`
+	// TwoPersonApproval: payout batches need a second person to approve.
+	TwoPersonApproval *bool `json:"two_person_approval"`
+	// PayoutSchedule is "none", "weekly", "twice_monthly" or "monthly".
+	PayoutSchedule             *string `json:"payout_schedule"`
+	StripeConnectWebhookSecret *string `json:"stripe_connect_webhook_secret"`
 }
+
+// Payout schedules.
+const (
+	ScheduleNone         = "none"
+	ScheduleWeekly       = "weekly"
+	ScheduleTwiceMonthly = "twice_monthly"
+	ScheduleMonthly      = "monthly"
+)
 
 // Limits on settings.
 const (
@@ -233,6 +246,24 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Err
 			b.DefaultMarginBps = v
 		}
 	}
+	if p.TwoPersonApproval != nil {
+		change("two_person_approval", b.TwoPersonApproval, *p.TwoPersonApproval)
+		b.TwoPersonApproval = *p.TwoPersonApproval
+	}
+	if p.PayoutSchedule != nil {
+		switch v := strings.TrimSpace(*p.PayoutSchedule); v {
+		case ScheduleNone, ScheduleWeekly, ScheduleTwiceMonthly, ScheduleMonthly:
+			if v != b.PayoutSchedule {
+				change("payout_schedule", b.PayoutSchedule, v)
+				b.PayoutSchedule = v
+				// A new schedule starts from now, not from its past dates.
+				now := s.now()
+				b.PayoutScheduledThrough = &now
+			}
+		default:
+			errs.Add("payout_schedule", "choose %q, %q (1st and 16th), %q or %q", ScheduleWeekly, ScheduleTwiceMonthly, ScheduleMonthly, ScheduleNone)
+		}
+	}
 	secrets := []struct {
 		field  string
 		value  *string
@@ -242,6 +273,7 @@ func (s *Service) apply(b *Brand, p SettingsPatch) (map[string]any, validate.Err
 		{"shopify_webhook_secret", p.ShopifyWebhookSecret, "", &b.ShopifyWebhookSecret},
 		{"stripe_webhook_secret", p.StripeWebhookSecret, "whsec_", &b.StripeWebhookSecret},
 		{"stripe_secret_key", p.StripeSecretKey, "", &b.StripeSecretKey},
+		{"stripe_connect_webhook_secret", p.StripeConnectWebhookSecret, "whsec_", &b.StripeConnectWebhookSecret},
 	}
 	for _, sec := range secrets {
 		if sec.value == nil {

@@ -108,7 +108,12 @@ type Creator struct {
 	CommissionPlanID *string
 	TermsVersion     *int
 	TermsAcceptedAt  *time.Time
-	CreatedAt        time.Time
+	// StripeAccountID is the creator's Stripe Connect account; transfers
+	// go to it once StripePayoutsEnabled (internal/payout keeps both).
+	StripeAccountID      *string
+	StripePayoutsEnabled bool
+	StripeCheckedAt      *time.Time
+	CreatedAt            time.Time
 	UpdatedAt        time.Time
 
 	Handles []Handle `gorm:"-"`

@@ -19,6 +19,7 @@ import (
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/order"
+	"github.com/cloutapp/clout/internal/payout"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -36,6 +37,7 @@ type App struct {
 	catalog  *commission.CatalogService
 	plans    *commission.Plans
 	ledger   *commission.Ledger
+	payouts  *payout.Service
 	resolver *link.Resolver
 	clicks   *click.Writer
 	sessions *auth.Sessions
@@ -62,6 +64,7 @@ type Deps struct {
 	Catalog  *commission.CatalogService
 	Plans    *commission.Plans
 	Ledger   *commission.Ledger
+	Payouts  *payout.Service
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -83,7 +86,7 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, creators: d.Creators, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
-		links: d.Links, codes: d.Codes, orders: d.Orders, catalog: d.Catalog, plans: d.Plans, ledger: d.Ledger, resolver: d.Resolver, clicks: d.Clicks,
+		links: d.Links, codes: d.Codes, orders: d.Orders, catalog: d.Catalog, plans: d.Plans, ledger: d.Ledger, payouts: d.Payouts, resolver: d.Resolver, clicks: d.Clicks,
 		render:         r,
 		ipLimiter:      auth.NewLimiter(LoginPerIP, LoginWindow),
 		accountLimiter: auth.NewLimiter(LoginPerAccount, LoginWindow),
@@ -232,6 +235,20 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.POST("/commission-plans/:id/recompute", a.planRecompute, requireWrite)
 	in.GET("/commissions", a.commissionList)
 	in.POST("/creators/:id/adjustments", a.commissionAdjust, requireWrite)
+	in.GET("/payouts", a.payoutList)
+	in.POST("/payouts", a.payoutCreate, requireWrite)
+	in.POST("/payouts/schedule", a.payoutSchedule, requireWrite)
+	in.GET("/payouts/:id", a.payoutBatchShow)
+	in.GET("/payouts/:id/progress", a.payoutBatchProgress)
+	in.POST("/payouts/:id/approve", a.payoutBatchApprove, requireWrite)
+	in.POST("/payouts/:id/execute", a.payoutBatchExecute, requireWrite)
+	in.POST("/payouts/:id/cancel", a.payoutBatchCancel, requireWrite)
+	in.GET("/payouts/:id/export.csv", a.payoutBatchExport, requireWrite)
+	in.GET("/payouts/:id/items/:item", a.payoutItemShow)
+	in.POST("/payouts/:id/items/:item/retry", a.payoutItemRetry, requireWrite)
+	in.POST("/payouts/:id/items/:item/manual", a.payoutItemManual, requireWrite)
+	in.POST("/payouts/:id/items/:item/mark-paid", a.payoutItemMarkPaid, requireWrite)
+	in.POST("/creators/:id/stripe-account/refresh", a.creatorStripeRefresh, requireWrite)
 	in.GET("/admin/audit", a.auditLog, requireOwner)
 	in.GET("/admin/outbox", a.outboxPage, requireOwner)
 }
@@ -270,6 +287,15 @@ func (a *App) apiRoutes(e *echo.Echo) {
 	api.PATCH("/commission-plans/:id", a.apiPlansPatch)
 	api.GET("/commissions", a.apiCommissionsList)
 	api.GET("/creators/:id/balance", a.apiCreatorBalance)
+	api.POST("/creators/:id/stripe-account", a.apiCreatorStripeAccount)
+	api.GET("/payout-batches", a.apiPayoutBatchesList)
+	api.POST("/payout-batches", a.apiPayoutBatchesCreate)
+	api.GET("/payout-batches/:id", a.apiPayoutBatchesGet)
+	api.POST("/payout-batches/:id/approve", a.apiPayoutBatchesApprove)
+	api.POST("/payout-batches/:id/execute", a.apiPayoutBatchesExecute)
+	api.POST("/payout-batches/:id/cancel", a.apiPayoutBatchesCancel)
+	api.POST("/payout-batches/:id/items/:item_id/retry", a.apiPayoutItemRetry)
+	api.POST("/payout-batches/:id/items/:item_id/mark-paid", a.apiPayoutItemMarkPaid)
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }

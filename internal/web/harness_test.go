@@ -27,6 +27,7 @@ import (
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/order"
+	"github.com/cloutapp/clout/internal/payout"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/testutil"
 	"golang.org/x/crypto/bcrypt"
@@ -77,7 +78,9 @@ type testApp struct {
 	// Ledger is not running in the background in tests: call
 	// Ledger.Process to bring it up to date.
 	Ledger *commission.Ledger
-	Outbox *mail.Outbox
+	// Payouts does not run its background loop in tests either.
+	Payouts *payout.Service
+	Outbox  *mail.Outbox
 	Config *config.Config
 	// Logs holds everything the app logged, at every level.
 	Logs *syncBuffer
@@ -137,7 +140,7 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	srv.Config.Handler = a.Web.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Orders: a.Orders, Catalog: a.Catalog, Plans: a.Plans, Ledger: a.Ledger, Outbox: a.Outbox, Config: cfg, Logs: logs}
+	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Orders: a.Orders, Catalog: a.Catalog, Plans: a.Plans, Ledger: a.Ledger, Payouts: a.Payouts, Outbox: a.Outbox, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }
