@@ -88,8 +88,8 @@ type Brand struct {
 	// StripeConnectWebhookSecret (sealed) verifies Connect events when the
 	// brand has a separate endpoint secret for them.
 	StripeConnectWebhookSecret string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	CreatedAt                  time.Time
+	UpdatedAt                  time.Time
 }
 
 // Attribution priorities.

@@ -114,7 +114,7 @@ type Creator struct {
 	StripePayoutsEnabled bool
 	StripeCheckedAt      *time.Time
 	CreatedAt            time.Time
-	UpdatedAt        time.Time
+	UpdatedAt            time.Time
 
 	Handles []Handle `gorm:"-"`
 	Tags    []string `gorm:"-"`

@@ -81,7 +81,7 @@ type testApp struct {
 	// Payouts does not run its background loop in tests either.
 	Payouts *payout.Service
 	Outbox  *mail.Outbox
-	Config *config.Config
+	Config  *config.Config
 	// Logs holds everything the app logged, at every level.
 	Logs *syncBuffer
 }
