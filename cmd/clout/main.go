@@ -168,6 +168,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// The commission ledger follows order changes in the background; at
 	// shutdown it makes a last pass.
 	go a.Ledger.Run(ctx)
+	// Payouts: scheduled batches are drafted, and batches a crash or restart
+	// interrupted are resumed (their stored idempotency keys pay nobody twice).
+	go a.Payouts.Run(ctx)
 	drainers := []web.Drainer{a.Clicks, a.Ledger}
 	if db.Dialect == store.Postgres {
 		// Link changes made by other instances reach this one's cache.

@@ -47,13 +47,16 @@ type Entry struct {
 	Actor         string
 	PayableAt     time.Time
 	CreatedAt     time.Time
+	// Paid: a payout sent or paid this entry (filled by Entries; not a column).
+	Paid bool `gorm:"-"`
 }
 
 // TableName is commission_entries.
 func (Entry) TableName() string { return "commission_entries" }
 
-// Entry statuses, derived: pending until payable_at, then payable (paid
-// once a completed payout includes the entry).
+// Entry statuses, derived: pending until payable_at, then payable, then
+// paid once a payout item that holds the entry is sent or paid
+// (internal/payout locks entries to batches in payout_entries).
 const (
 	StatusPending = "pending"
 	StatusPayable = "payable"
@@ -62,6 +65,9 @@ const (
 
 // Status is the entry's status at now.
 func (e *Entry) Status(now time.Time) string {
+	if e.Paid {
+		return StatusPaid
+	}
 	if e.PayableAt.After(now) {
 		return StatusPending
 	}
@@ -756,27 +762,40 @@ func returningCustomers(tx *gorm.DB, brandID string, os []order.Order) (map[stri
 // Balance is what a creator has in the ledger, by status.
 type Balance struct {
 	Currency string `json:"currency"`
-	Pending  int64  `json:"pending"`
-	Payable  int64  `json:"payable"`
-	Paid     int64  `json:"paid"`
+	// Pending: still in its hold.
+	Pending int64 `json:"pending"`
+	// Payable: past its hold and in no payout yet.
+	Payable int64 `json:"payable"`
+	// InPayout: in a payout batch that has not paid it yet.
+	InPayout int64 `json:"in_payout"`
+	// Paid: in a payout that was sent or paid.
+	Paid int64 `json:"paid"`
 }
+
+// paidSQL selects the entries a payout has paid.
+const paidSQL = "EXISTS (SELECT 1 FROM payout_entries pe JOIN payout_items pi ON pi.batch_id = pe.batch_id AND pi.creator_id = pe.creator_id " +
+	"WHERE pe.entry_id = commission_entries.id AND pi.status IN ('sent', 'paid'))"
 
 // Balance sums a creator's entries by status at now.
 func (l *Ledger) Balance(ctx context.Context, b *brand.Brand, creatorID string) (*Balance, error) {
 	now := l.now()
 	out := &Balance{Currency: b.Currency}
-	type sums struct {
-		Pending, Payable int64
+	var s struct {
+		Pending, Payable, InPayout, Paid int64
 	}
-	var s sums
-	err := l.db.WithContext(ctx).Table("commission_entries").
-		Select("COALESCE(SUM(CASE WHEN payable_at > ? THEN amount ELSE 0 END), 0) AS pending, "+
-			"COALESCE(SUM(CASE WHEN payable_at <= ? THEN amount ELSE 0 END), 0) AS payable", now, now).
-		Where("brand_id = ? AND creator_id = ?", b.ID, creatorID).Scan(&s).Error
+	err := l.db.WithContext(ctx).Table("commission_entries e").
+		Select(`COALESCE(SUM(CASE WHEN pi.status IN ('sent', 'paid') THEN e.amount ELSE 0 END), 0) AS paid,
+			COALESCE(SUM(CASE WHEN pe.entry_id IS NOT NULL AND (pi.status IS NULL OR pi.status NOT IN ('sent', 'paid')) THEN e.amount ELSE 0 END), 0) AS in_payout,
+			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND e.payable_at > ? THEN e.amount ELSE 0 END), 0) AS pending,
+			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND e.payable_at <= ? THEN e.amount ELSE 0 END), 0) AS payable`, now, now).
+		Joins("LEFT JOIN payout_entries pe ON pe.entry_id = e.id").
+		Joins("LEFT JOIN payout_items pi ON pi.batch_id = pe.batch_id AND pi.creator_id = pe.creator_id").
+		Where("e.brand_id = ? AND e.creator_id = ? AND e.currency = ?", b.ID, creatorID, b.Currency).
+		Scan(&s).Error
 	if err != nil {
 		return nil, err
 	}
-	out.Pending, out.Payable = s.Pending, s.Payable
+	out.Pending, out.Payable, out.InPayout, out.Paid = s.Pending, s.Payable, s.InPayout, s.Paid
 	return out, nil
 }
 
@@ -812,11 +831,11 @@ func (l *Ledger) filter(ctx context.Context, brandID string, q *EntryQuery) (*go
 	now := l.now()
 	switch q.Status {
 	case StatusPending:
-		db = db.Where("payable_at > ?", now)
+		db = db.Where("payable_at > ? AND NOT "+paidSQL, now)
 	case StatusPayable:
-		db = db.Where("payable_at <= ?", now)
+		db = db.Where("payable_at <= ? AND NOT "+paidSQL, now)
 	case StatusPaid:
-		db = db.Where("1 = 0") // payouts come with the payouts issue
+		db = db.Where(paidSQL)
 	}
 	return db, nil
 }
@@ -844,7 +863,35 @@ func (l *Ledger) Entries(ctx context.Context, brandID string, q EntryQuery) ([]E
 		last := es[len(es)-1]
 		next = base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + last.ID))
 	}
-	return es, next, nil
+	return es, next, l.MarkPaid(ctx, es)
+}
+
+// MarkPaid sets Paid on the entries a payout has paid.
+func (l *Ledger) MarkPaid(ctx context.Context, es []Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	ids := make([]string, len(es))
+	for i, e := range es {
+		ids[i] = e.ID
+	}
+	paid := map[string]bool{}
+	err := chunks(ids, func(part []string) error {
+		var got []string
+		if err := l.db.WithContext(ctx).Table("payout_entries pe").Select("pe.entry_id").
+			Joins("JOIN payout_items pi ON pi.batch_id = pe.batch_id AND pi.creator_id = pe.creator_id").
+			Where("pe.entry_id IN ? AND pi.status IN ?", part, []string{"sent", "paid"}).Pluck("pe.entry_id", &got).Error; err != nil {
+			return err
+		}
+		for _, id := range got {
+			paid[id] = true
+		}
+		return nil
+	})
+	for i := range es {
+		es[i].Paid = paid[es[i].ID]
+	}
+	return err
 }
 
 // KindSum is the count and sum of one kind of entry in one currency.

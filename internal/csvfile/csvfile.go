@@ -193,3 +193,14 @@ func Parse(text string, maxRows int) (*Table, error) {
 	}
 	return tab, nil
 }
+
+// SafeCell makes a value safe to open in a spreadsheet: a cell starting with
+// =, +, -, @, a tab or a carriage return would be read as a formula, so it
+// gets a leading apostrophe. Numbers Clout writes itself (amounts, which may
+// be negative) are not passed through it.
+func SafeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

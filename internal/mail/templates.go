@@ -35,6 +35,7 @@ const (
 	ApplicationApproved = "application_approved"
 	ApplicationRejected = "application_rejected"
 	MagicLink           = "magic_link"
+	PayoutSent          = "payout_sent"
 )
 
 // Render fills a mail template (templates/NAME.txt) with data.
