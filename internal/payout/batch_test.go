@@ -478,3 +478,5 @@ func hasField(err error, field string) bool {
 	}
 	return false
 }
+
+func stripeFactory(base string) stripeapi.Factory { return stripeapi.Factory{Base: base} }
