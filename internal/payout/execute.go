@@ -36,41 +36,52 @@ func (s *Service) Execute(ctx context.Context, brandID, id string) error {
 		return err
 	}
 	defer s.release(id)
-	var items []Item
-	if err := s.db.WithContext(ctx).Where("batch_id = ? AND method = ? AND status = ?", id, MethodStripe, ItemPending).
-		Order("id").Find(&items).Error; err != nil {
+	var sc *client.API
+	key, err := s.stripeKey(b)
+	if err != nil && !errors.Is(err, ErrNoStripe) {
 		return err
 	}
-	var sc *client.API
-	if len(items) > 0 {
-		key, err := s.stripeKey(b)
-		if err != nil && !errors.Is(err, ErrNoStripe) {
-			return err
-		}
-		if key != "" {
-			sc = s.stripe.Client(key)
-		}
+	if key != "" {
+		sc = s.stripe.Client(key)
 	}
 	renewed := s.now()
-	for i := range items {
-		if err := ctx.Err(); err != nil {
+	// Items retried while this run goes are picked up by its next round;
+	// an item left pending (no answer from Stripe) is tried once per run.
+	tried := map[string]bool{}
+	for {
+		var items []Item
+		if err := s.db.WithContext(ctx).Where("batch_id = ? AND method = ? AND status = ?", id, MethodStripe, ItemPending).
+			Order("id").Find(&items).Error; err != nil {
 			return err
 		}
-		if s.now().Sub(renewed) > s.lease/4 {
-			if err := s.claimAgain(ctx, id); err != nil {
+		n := 0
+		for i := range items {
+			it := &items[i]
+			if tried[it.ID] {
+				continue
+			}
+			tried[it.ID], n = true, n+1
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-			renewed = s.now()
-		}
-		it := &items[i]
-		if sc == nil {
-			if err := s.fail(ctx, it, ErrNoStripe.Error()); err != nil {
+			if s.now().Sub(renewed) > s.lease/4 {
+				if err := s.claimAgain(ctx, id); err != nil {
+					return err
+				}
+				renewed = s.now()
+			}
+			if sc == nil {
+				if err := s.fail(ctx, it, ErrNoStripe.Error()); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := s.send(ctx, sc, b, it); err != nil {
 				return err
 			}
-			continue
 		}
-		if err := s.send(ctx, sc, b, it); err != nil {
-			return err
+		if n == 0 {
+			break
 		}
 	}
 	return s.finish(ctx, id)
