@@ -33,6 +33,10 @@ type brandJSON struct {
 	AttributionPriority   string           `json:"attribution_priority"`
 	CustomerLockDays      int              `json:"customer_lock_days"`
 	DefaultMarginBps      *int             `json:"default_margin_bps"`
+	// TwoPersonApproval: payout batches need a second approver.
+	TwoPersonApproval bool `json:"two_person_approval"`
+	// PayoutSchedule drafts payout batches: none, weekly, twice_monthly, monthly.
+	PayoutSchedule string `json:"payout_schedule"`
 	// DefaultCommissionPlanID is the plan of every creator without their own.
 	DefaultCommissionPlanID *string   `json:"default_commission_plan_id"`
 	CreatedAt               time.Time `json:"created_at"`
@@ -51,8 +55,8 @@ func toBrandJSON(b *brand.Brand) brandJSON {
 		ProgramIntro: b.ProgramIntro, ProgramTerms: b.ProgramTerms, TermsVersion: b.TermsVersion, AutoApproveMin: b.AutoApproveMinAudience,
 		UTMCampaign: b.UTMCampaign, ClickParam: b.ClickParam,
 		AttributionPriority: b.AttributionPriority, CustomerLockDays: b.CustomerLockDays,
-		DefaultMarginBps: b.DefaultMarginBps,
-		CreatedAt:        b.CreatedAt, UpdatedAt: b.UpdatedAt}
+		DefaultMarginBps: b.DefaultMarginBps, TwoPersonApproval: b.TwoPersonApproval, PayoutSchedule: b.PayoutSchedule,
+		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 }
 
 // brandJSON is toBrandJSON with the brand's default commission plan.

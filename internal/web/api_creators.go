@@ -35,8 +35,12 @@ type creatorJSON struct {
 	CommissionPlanID *string               `json:"commission_plan_id"`
 	TermsVersion     *int                  `json:"terms_version"`
 	TermsAcceptedAt  *time.Time            `json:"terms_accepted_at"`
-	CreatedAt        time.Time             `json:"created_at"`
-	UpdatedAt        time.Time             `json:"updated_at"`
+	// StripeAccountID is the creator's Stripe Connect account, or null;
+	// StripePayoutsEnabled says whether it can receive transfers.
+	StripeAccountID      *string   `json:"stripe_account_id"`
+	StripePayoutsEnabled bool      `json:"stripe_payouts_enabled"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
 	// InviteURL is present once, in the response that invites the creator.
 	InviteURL string `json:"invite_url,omitempty"`
 }
@@ -53,7 +57,8 @@ func toCreatorJSON(c *creator.Creator) creatorJSON {
 	return creatorJSON{ID: c.ID, Name: c.Name, Email: c.Email, Status: c.Status, Source: c.Source, Handles: hs,
 		TotalAudience: c.TotalAudience, Niche: c.Niche, Country: c.Country, Pitch: c.Pitch, Notes: c.Notes, Tags: tags,
 		PayoutEmail: c.PayoutEmail, CommissionPlanID: c.CommissionPlanID, TermsVersion: c.TermsVersion,
-		TermsAcceptedAt: c.TermsAcceptedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		TermsAcceptedAt: c.TermsAcceptedAt, StripeAccountID: c.StripeAccountID, StripePayoutsEnabled: c.StripePayoutsEnabled,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // creatorInput is the body of POST and PATCH /api/v1/creators.

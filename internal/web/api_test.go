@@ -170,7 +170,7 @@ func TestAPIBrandPatch(t *testing.T) {
 		if strings.Contains(body, "whsec_xyz") || strings.Contains(body, "sk_test_123") || strings.Contains(body, "shpss_abc123") {
 			t.Fatalf("secrets leaked in the response: %s", body)
 		}
-		if !strings.Contains(body, `"secrets_set":{"shopify_webhook_secret":true,"stripe_webhook_secret":true,"stripe_secret_key":true}`) {
+		if !strings.Contains(body, `"secrets_set":{"shopify_webhook_secret":true,"stripe_webhook_secret":true,"stripe_secret_key":true,"stripe_connect_webhook_secret":false}`) {
 			t.Fatalf("secrets_set: %s", body)
 		}
 		// Stored sealed, readable through the service.

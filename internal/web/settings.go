@@ -19,6 +19,9 @@ type settingsForm struct {
 	AttributionPriority, CustomerLockDays                                                    string
 	// DefaultMarginBps is in basis points; empty is none.
 	DefaultMarginBps string
+	// Payouts: a second approver, and the schedule that drafts batches.
+	TwoPersonApproval bool
+	PayoutSchedule    string
 }
 
 type settingsView struct {
@@ -39,7 +42,7 @@ func formFromBrand(b *brand.Brand) settingsForm {
 		ProgramIntro:  b.ProgramIntro, ProgramTerms: b.ProgramTerms, AutoApproveMinAudience: strconv.FormatInt(b.AutoApproveMinAudience, 10),
 		UTMCampaign: b.UTMCampaign, ClickParam: b.ClickParam,
 		AttributionPriority: b.AttributionPriority, CustomerLockDays: strconv.Itoa(b.CustomerLockDays),
-		DefaultMarginBps: optInt(b.DefaultMarginBps)}
+		DefaultMarginBps: optInt(b.DefaultMarginBps), TwoPersonApproval: b.TwoPersonApproval, PayoutSchedule: b.PayoutSchedule}
 }
 
 func optInt(v *int) string {
@@ -79,7 +82,8 @@ func (a *App) settingsSave(c echo.Context) error {
 		AutoApproveMinAudience: c.FormValue("auto_approve_min_audience"),
 		UTMCampaign:            c.FormValue("utm_campaign"), ClickParam: c.FormValue("click_param"),
 		AttributionPriority: c.FormValue("attribution_priority"), CustomerLockDays: c.FormValue("customer_lock_days"),
-		DefaultMarginBps: c.FormValue("default_margin_bps")}
+		DefaultMarginBps: c.FormValue("default_margin_bps"), TwoPersonApproval: c.FormValue("two_person_approval") == "1",
+		PayoutSchedule: c.FormValue("payout_schedule")}
 	var errs validate.Errors
 	patch := brand.SettingsPatch{Name: &f.Name, Currency: &f.Currency, TimeZone: &f.TimeZone}
 	domains := strings.FieldsFunc(f.AllowedDomains, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' })
@@ -103,6 +107,10 @@ func (a *App) settingsSave(c echo.Context) error {
 		patch.DefaultMarginBps = nullable.Of(n)
 	}
 	patch.ProgramIntro, patch.ProgramTerms = &f.ProgramIntro, &f.ProgramTerms
+	patch.TwoPersonApproval = &f.TwoPersonApproval
+	if f.PayoutSchedule != "" {
+		patch.PayoutSchedule = &f.PayoutSchedule
+	}
 	patch.UTMCampaign, patch.ClickParam = &f.UTMCampaign, &f.ClickParam
 	if v := strings.TrimSpace(strings.ReplaceAll(f.AutoApproveMinAudience, ",", "")); v == "" {
 		var off int64
@@ -127,7 +135,8 @@ func (a *App) settingsSave(c echo.Context) error {
 	for _, s := range []struct {
 		field string
 		dst   **string
-	}{{"shopify_webhook_secret", &patch.ShopifyWebhookSecret}, {"stripe_webhook_secret", &patch.StripeWebhookSecret}, {"stripe_secret_key", &patch.StripeSecretKey}} {
+	}{{"shopify_webhook_secret", &patch.ShopifyWebhookSecret}, {"stripe_webhook_secret", &patch.StripeWebhookSecret}, {"stripe_secret_key", &patch.StripeSecretKey},
+		{"stripe_connect_webhook_secret", &patch.StripeConnectWebhookSecret}} {
 		// Blank keeps the stored secret; the "clear" box removes it.
 		if v := strings.TrimSpace(c.FormValue(s.field)); v != "" {
 			*s.dst = &v

@@ -1,21 +1,26 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/order"
+	"github.com/cloutapp/clout/internal/payout"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/labstack/echo/v4"
+	"github.com/stripe/stripe-go/v76"
 )
 
 // webhookReply is what a webhook answers: what happened to the delivery.
 type webhookReply struct {
-	Status  string `json:"status"` // stored, duplicate, ignored
+	Status  string `json:"status"` // stored, duplicate, updated, ignored
 	OrderID string `json:"order_id,omitempty"`
-	Message string `json:"message,omitempty"`
+	// CreatorID is the creator an account.updated event updated.
+	CreatorID string `json:"creator_id,omitempty"`
+	Message   string `json:"message,omitempty"`
 }
 
 // webhookBrand reads the raw body and loads the brand named in the URL with
@@ -106,18 +111,44 @@ func (a *App) webhookShopify(c echo.Context) error {
 }
 
 // webhookStripe receives Stripe's checkout and refund events, verified with
-// the brand's webhook signing secret.
+// the brand's webhook signing secret, and Connect's account.updated events
+// about creators' payout accounts, verified with the brand's Connect webhook
+// secret when it has one, else with the webhook signing secret. Each
+// configured secret is tried; a delivery none of them signed changes nothing.
 func (a *App) webhookStripe(c echo.Context) error {
 	body, b, sec, err := a.webhookBrand(c)
 	if err != nil {
 		return err
 	}
-	if sec.StripeWebhookSecret == "" {
+	if sec.StripeWebhookSecret == "" && sec.StripeConnectWebhookSecret == "" {
 		return unauthorized("Stripe webhooks are not set up for this brand: save the Stripe webhook signing secret in Settings")
 	}
-	se, err := order.VerifyStripe(body, c.Request().Header.Get("Stripe-Signature"), sec.StripeWebhookSecret)
-	if err != nil {
-		return unauthorized("the Stripe-Signature header is missing, expired or does not match this brand's webhook secret")
+	header := c.Request().Header.Get("Stripe-Signature")
+	var se stripe.Event
+	verified, connect := false, false
+	if sec.StripeConnectWebhookSecret != "" {
+		if se, err = order.VerifyStripe(body, header, sec.StripeConnectWebhookSecret); err == nil {
+			verified, connect = true, true
+		}
+	}
+	if !verified && sec.StripeWebhookSecret != "" {
+		if se, err = order.VerifyStripe(body, header, sec.StripeWebhookSecret); err == nil {
+			verified = true
+		}
+	}
+	if !verified {
+		if errors.Is(err, order.ErrMalformed) {
+			return parseErr(err)
+		}
+		return unauthorized("the Stripe-Signature header is missing, expired or does not match this brand's webhook secrets")
+	}
+	if se.Type == "account.updated" {
+		return a.webhookStripeAccount(c, b, se)
+	}
+	if connect {
+		// The Connect endpoint's events are about connected accounts, not
+		// the brand's own sales.
+		return c.JSON(http.StatusOK, webhookReply{Status: "ignored", Message: "Clout acts only on account.updated from the Connect endpoint"})
 	}
 	ev, ok, err := order.ParseStripe(se)
 	if err != nil {
@@ -128,4 +159,36 @@ func (a *App) webhookStripe(c echo.Context) error {
 	}
 	ev.Raw = body
 	return a.webhookApply(c, b, ev)
+}
+
+// webhookStripeAccount applies a verified account.updated event: the
+// brand's creator with that connected account learns whether it can now
+// receive transfers.
+func (a *App) webhookStripeAccount(c echo.Context, b *brand.Brand, se stripe.Event) error {
+	var acct stripe.Account
+	if se.Data == nil || json.Unmarshal(se.Data.Raw, &acct) != nil {
+		return apiErr(http.StatusBadRequest, "malformed_json", "the account.updated event has no account object")
+	}
+	if acct.ID == "" {
+		acct.ID = se.Account
+	}
+	if acct.ID == "" || (se.Account != "" && se.Account != acct.ID) {
+		return apiErr(http.StatusBadRequest, "malformed_json", "the account.updated event does not name one connected account")
+	}
+	ctx := c.Request().Context()
+	matched, err := a.payouts.AccountUpdated(ctx, b.ID, &acct)
+	if err != nil {
+		return err
+	}
+	if !matched {
+		return c.JSON(http.StatusOK, webhookReply{Status: "ignored", Message: "no creator of this brand has the account " + acct.ID})
+	}
+	out := webhookReply{Status: "updated", Message: "transfers not enabled yet"}
+	if payout.TransfersActive(&acct) {
+		out.Message = "ready for transfers"
+	}
+	if out.CreatorID, err = a.payouts.AccountCreatorID(ctx, b.ID, acct.ID); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
