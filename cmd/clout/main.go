@@ -171,7 +171,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// Payouts: scheduled batches are drafted, and batches a crash or restart
 	// interrupted are resumed (their stored idempotency keys pay nobody twice).
 	go a.Payouts.Run(ctx)
-	drainers := []web.Drainer{a.Clicks, a.Ledger}
+	drainers := []web.Drainer{a.Clicks, a.Ledger, a.Web.PayoutRuns()}
 	if db.Dialect == store.Postgres {
 		// Link changes made by other instances reach this one's cache.
 		go a.Resolver.Listen(ctx, cfg.DatabaseURL, nil)

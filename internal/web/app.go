@@ -44,6 +44,8 @@ type App struct {
 	outbox   *mail.Outbox
 	log      *slog.Logger
 	render   *renderer
+	// payoutRuns are background payout executions (stopped at shutdown).
+	payoutRuns payoutRuns
 	// hookBrands caches brands for webhook deliveries.
 	hookBrands webhookBrands
 

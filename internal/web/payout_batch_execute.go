@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/payout"
@@ -38,11 +39,31 @@ const payoutRunFinished = "payout run finished"
 
 // executePayouts sends a processing batch's Stripe transfers in the
 // background. The run outlives the request (its context keeps the request's
-// values, not its cancellation); another process already running the batch
-// is fine: it sends them.
+// values, not its cancellation) but not the process: shutdown stops it
+// between two transfers (DrainPayouts), and the next start resumes the
+// batch. Another process already running the batch is fine: it sends them.
 func (a *App) executePayouts(ctx context.Context, brandID, batchID string) {
-	ctx = context.WithoutCancel(ctx)
+	a.payoutRuns.mu.Lock()
+	defer a.payoutRuns.mu.Unlock()
+	if a.payoutRuns.stopped {
+		return // shutting down: the next start resumes the batch
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if a.payoutRuns.cancels == nil {
+		a.payoutRuns.cancels = map[int]context.CancelFunc{}
+	}
+	a.payoutRuns.next++
+	n := a.payoutRuns.next
+	a.payoutRuns.cancels[n] = cancel
+	a.payoutRuns.wg.Add(1)
 	go func() {
+		defer a.payoutRuns.wg.Done()
+		defer func() {
+			cancel()
+			a.payoutRuns.mu.Lock()
+			delete(a.payoutRuns.cancels, n)
+			a.payoutRuns.mu.Unlock()
+		}()
 		err := a.payouts.Execute(ctx, brandID, batchID)
 		switch {
 		case err == nil:
@@ -54,6 +75,39 @@ func (a *App) executePayouts(ctx context.Context, brandID, batchID string) {
 		// Every run ends with this line, whatever its outcome.
 		a.log.InfoContext(ctx, payoutRunFinished, "batch_id", batchID)
 	}()
+}
+
+// payoutRuns are the background payout runs this process started.
+type payoutRuns struct {
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	cancels map[int]context.CancelFunc
+	next    int
+	stopped bool
+}
+
+// PayoutRuns lets cmd/clout stop background payout runs at shutdown.
+func (a *App) PayoutRuns() Drainer { return payoutDrainer{a} }
+
+type payoutDrainer struct{ a *App }
+
+// Drain stops the runs between two transfers and waits for them.
+func (d payoutDrainer) Drain(ctx context.Context) error {
+	r := &d.a.payoutRuns
+	r.mu.Lock()
+	r.stopped = true
+	for _, c := range r.cancels {
+		c()
+	}
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // payoutExecuteMessage says what happens next to a batch being paid.
