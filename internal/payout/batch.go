@@ -242,6 +242,23 @@ func (s *Service) Items(ctx context.Context, brandID, batchID string) ([]ItemVie
 	return out, err
 }
 
+// ItemsPage lists up to limit of a batch's items, those needing attention
+// first (failed, then pending), then by creator name; status, when set,
+// keeps only items in it.
+func (s *Service) ItemsPage(ctx context.Context, brandID, batchID, status string, limit int) ([]ItemView, error) {
+	var out []ItemView
+	q := s.db.WithContext(ctx).Table("payout_items i").
+		Select("i.*, COALESCE(c.name, '') AS creator_name, COALESCE(c.email, '') AS creator_email").
+		Joins("LEFT JOIN creators c ON c.id = i.creator_id AND c.brand_id = i.brand_id").
+		Where("i.batch_id = ? AND i.brand_id = ?", batchID, brandID)
+	if status != "" {
+		q = q.Where("i.status = ?", status)
+	}
+	err := q.Order("CASE i.status WHEN '" + ItemFailed + "' THEN 0 WHEN '" + ItemPending + "' THEN 1 ELSE 2 END, creator_name, i.id").
+		Limit(limit).Scan(&out).Error
+	return out, err
+}
+
 // Item returns one item of one of the brand's batches.
 func (s *Service) Item(ctx context.Context, brandID, batchID, itemID string) (*ItemView, error) {
 	var out []ItemView
@@ -393,6 +410,11 @@ type Progress struct {
 	Failed     int    `json:"failed"`
 	Total      int64  `json:"total"`
 	DoneAmount int64  `json:"done_amount"`
+	// By method: items paid by Stripe transfer, by hand, and the Stripe
+	// items still waiting to be sent.
+	StripeItems   int `json:"stripe_items"`
+	ManualItems   int `json:"manual_items"`
+	StripePending int `json:"stripe_pending"`
 	// Running: a process is sending the batch's transfers now.
 	Running bool `json:"running"`
 }
@@ -406,26 +428,34 @@ func (s *Service) Progress(ctx context.Context, brandID, batchID string) (*Progr
 	p := &Progress{Status: batch.Status, Total: batch.Total,
 		Running: batch.LeaseUntil != nil && batch.LeaseUntil.After(s.now())}
 	type row struct {
-		Status string
-		N      int
-		Amount int64
+		Status, Method string
+		N              int
+		Amount         int64
 	}
 	var rows []row
-	if err := s.db.WithContext(ctx).Model(&Item{}).Select("status, COUNT(*) AS n, SUM(amount) AS amount").
-		Where("batch_id = ?", batchID).Group("status").Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Model(&Item{}).Select("status, method, COUNT(*) AS n, SUM(amount) AS amount").
+		Where("batch_id = ?", batchID).Group("status, method").Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
 		p.Items += r.N
+		if r.Method == MethodStripe {
+			p.StripeItems += r.N
+		} else {
+			p.ManualItems += r.N
+		}
 		switch r.Status {
 		case ItemPending:
-			p.Pending = r.N
+			p.Pending += r.N
+			if r.Method == MethodStripe {
+				p.StripePending += r.N
+			}
 		case ItemSent:
-			p.Sent, p.DoneAmount = r.N, p.DoneAmount+r.Amount
+			p.Sent, p.DoneAmount = p.Sent+r.N, p.DoneAmount+r.Amount
 		case ItemPaid:
-			p.Paid, p.DoneAmount = r.N, p.DoneAmount+r.Amount
+			p.Paid, p.DoneAmount = p.Paid+r.N, p.DoneAmount+r.Amount
 		case ItemFailed:
-			p.Failed = r.N
+			p.Failed += r.N
 		}
 	}
 	return p, nil

@@ -443,3 +443,58 @@ func TestConcurrentBatchesNeverShareAnEntry(t *testing.T) {
 		}
 	})
 }
+
+// TestItemsPageShowsWhatNeedsAttentionFirst: the batch page lists failed
+// items, then pending ones, then the rest, and filters by status.
+func TestItemsPageShowsWhatNeedsAttentionFirst(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		e := newPayEnv(t, db, "")
+		ctx := context.Background()
+		b := e.newBrand(t, true)
+		zoe := e.newCreator(t, b, "Zoe", "")
+		e.stripeReady(t, zoe, "acct_zoe")
+		ann, bea := e.newCreator(t, b, "Ann", "ann@paypal.test"), e.newCreator(t, b, "Bea", "bea@paypal.test")
+		for _, cr := range []*creator.Creator{zoe, ann, bea} {
+			e.earn(t, b, cr, 1500)
+		}
+		batch, err := e.payouts.Create(ctx, alice, b, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("UPDATE brands SET stripe_secret_key = '' WHERE id = ?", b.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		e.pay(t, b, batch) // Zoe's transfer fails: no Stripe key any more
+		its := items(t, e, b, batch.ID)
+		if _, err := e.payouts.MarkPaid(ctx, bob, b.ID, batch.ID, its[ann.ID].ID, "PP-1"); err != nil {
+			t.Fatal(err)
+		}
+		names := func(status string, limit int) string {
+			page, err := e.payouts.ItemsPage(ctx, b.ID, batch.ID, status, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, it := range page {
+				out = append(out, it.CreatorName)
+			}
+			return strings.Join(out, ",")
+		}
+		if got := names("", 10); got != "Zoe,Bea,Ann" {
+			t.Errorf("all items: %s", got)
+		}
+		if got := names("", 1); got != "Zoe" {
+			t.Errorf("first item: %s", got)
+		}
+		if got := names(payout.ItemPaid, 10); got != "Ann" {
+			t.Errorf("paid items: %s", got)
+		}
+		if page, _ := e.payouts.ItemsPage(ctx, "br_other", batch.ID, "", 10); len(page) != 0 {
+			t.Errorf("another brand sees %d items", len(page))
+		}
+		p, err := e.payouts.Progress(ctx, b.ID, batch.ID)
+		if err != nil || p.StripeItems != 1 || p.ManualItems != 2 || p.StripePending != 0 || p.Failed != 1 || p.Pending != 1 || p.Paid != 1 {
+			t.Fatalf("progress %+v, %v", p, err)
+		}
+	})
+}

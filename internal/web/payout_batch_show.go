@@ -59,7 +59,10 @@ type payoutBatchView struct {
 	Completed   string
 	Zone        string
 	Items       []payoutItemRow
-	Skips       []payoutSkipRow
+	// ItemStatus filters the items shown; ItemsShown of ItemsTotal are.
+	ItemStatus             string
+	ItemsShown, ItemsTotal int
+	Skips                  []payoutSkipRow
 	// Counts of items by method.
 	StripeCount, ManualCount int
 	// Actions on the batch.
@@ -105,9 +108,29 @@ func (a *App) payoutBatchView(c echo.Context, id string) (payoutBatchView, error
 		return inZone(*t, loc)
 	}
 	v.Approved, v.Executed, v.Completed = at(b.ApprovedAt), at(b.ExecutedAt), at(b.CompletedAt)
-	items, err := a.payouts.Items(ctx, p.Brand.ID, b.ID)
+	if v.Progress, err = a.payouts.Progress(ctx, p.Brand.ID, b.ID); err != nil {
+		return v, err
+	}
+	v.StripeCount, v.ManualCount, v.Sending = v.Progress.StripeItems, v.Progress.ManualItems, v.Progress.StripePending
+	v.Percent = payoutPercent(v.Progress)
+	v.DoneAmount = money.Amount{Minor: v.Progress.DoneAmount, Currency: b.Currency}.String()
+	// A batch may hold tens of thousands of items: the page shows those
+	// needing attention first, a page at most, with a status filter.
+	v.ItemStatus = c.QueryParam("status")
+	if _, ok := payoutItemStatusLabels[v.ItemStatus]; !ok {
+		v.ItemStatus = ""
+	}
+	items, err := a.payouts.ItemsPage(ctx, p.Brand.ID, b.ID, v.ItemStatus, payoutItemsShown)
 	if err != nil {
 		return v, err
+	}
+	v.ItemsShown, v.ItemsTotal = len(items), v.Progress.Items
+	if v.ItemStatus != "" {
+		v.ItemsTotal = map[string]int{payout.ItemPending: v.Progress.Pending, payout.ItemSent: v.Progress.Sent,
+			payout.ItemPaid: v.Progress.Paid, payout.ItemFailed: v.Progress.Failed}[v.ItemStatus]
+		if v.ItemStatus == payout.ItemCancelled {
+			v.ItemsTotal = len(items)
+		}
 	}
 	write := p.Role.CanWrite()
 	for _, it := range items {
@@ -119,14 +142,6 @@ func (a *App) payoutBatchView(c echo.Context, id string) (payoutBatchView, error
 			r.CanToManual = it.Status == payout.ItemFailed && it.Method == payout.MethodStripe
 			r.CanMarkPaid = it.Status == payout.ItemPending && it.Method == payout.MethodManual
 		}
-		if it.Method == payout.MethodStripe {
-			v.StripeCount++
-			if it.Status == payout.ItemPending {
-				v.Sending++
-			}
-		} else {
-			v.ManualCount++
-		}
 		v.Items = append(v.Items, r)
 	}
 	skips, err := a.payouts.Skips(ctx, p.Brand.ID, b.ID, 1000)
@@ -136,13 +151,6 @@ func (a *App) payoutBatchView(c echo.Context, id string) (payoutBatchView, error
 	for _, s := range skips {
 		v.Skips = append(v.Skips, payoutSkipRow{Skip: s, Amount: money.Amount{Minor: s.Amount, Currency: b.Currency}.String(),
 			Reason: payoutSkipReason(s.Reason)})
-	}
-	if v.Processing {
-		if v.Progress, err = a.payouts.Progress(ctx, p.Brand.ID, b.ID); err != nil {
-			return v, err
-		}
-		v.Percent = payoutPercent(v.Progress)
-		v.DoneAmount = money.Amount{Minor: v.Progress.DoneAmount, Currency: b.Currency}.String()
 	}
 	if write {
 		switch b.Status {
@@ -220,10 +228,7 @@ func (a *App) payoutBatchProgress(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sending, _, err := a.payoutPending(ctx, p.Brand.ID, c.Param("id"))
-	if err != nil {
-		return err
-	}
+	sending := pr.StripePending
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, payoutProgressJSON{Progress: *pr, Percent: payoutPercent(pr), Sending: sending})
 }
@@ -231,18 +236,12 @@ func (a *App) payoutBatchProgress(c echo.Context) error {
 // payoutPending counts a batch's pending items: Stripe items waiting to be
 // sent, manual items waiting to be marked paid.
 func (a *App) payoutPending(ctx context.Context, brandID, batchID string) (stripe, manual int, err error) {
-	items, err := a.payouts.Items(ctx, brandID, batchID)
+	pr, err := a.payouts.Progress(ctx, brandID, batchID)
 	if err != nil {
 		return 0, 0, err
 	}
-	for _, it := range items {
-		switch {
-		case it.Status != payout.ItemPending:
-		case it.Method == payout.MethodStripe:
-			stripe++
-		default:
-			manual++
-		}
-	}
-	return stripe, manual, nil
+	return pr.StripePending, pr.Pending - pr.StripePending, nil
 }
+
+// payoutItemsShown bounds the items the batch page lists.
+const payoutItemsShown = 500
