@@ -298,11 +298,13 @@ func (s *Service) ItemEntries(ctx context.Context, brandID, batchID, itemID stri
 	return s.entriesOf(ctx, &it.Item)
 }
 
+// entriesOf lists an item's entries: the creator's entries (their index)
+// that the item's batch holds (the locks' primary key).
 func (s *Service) entriesOf(ctx context.Context, it *Item) ([]commission.Entry, error) {
 	var es []commission.Entry
 	err := s.db.WithContext(ctx).Model(&commission.Entry{}).
 		Joins("JOIN payout_entries pe ON pe.entry_id = commission_entries.id").
-		Where("pe.batch_id = ? AND pe.creator_id = ? AND commission_entries.brand_id = ?", it.BatchID, it.CreatorID, it.BrandID).
+		Where("commission_entries.brand_id = ? AND commission_entries.creator_id = ? AND pe.batch_id = ?", it.BrandID, it.CreatorID, it.BatchID).
 		Order("commission_entries.created_at, commission_entries.id").Find(&es).Error
 	return es, err
 }
