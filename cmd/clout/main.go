@@ -3,6 +3,7 @@
 //	clout [serve]          run the web server (applies migrations first)
 //	clout migrate          apply database migrations
 //	clout brand create     create a brand with its owner and an API key
+//	clout seed demo        load a demo brand with 90 days of history
 package main
 
 import (
@@ -35,6 +36,10 @@ Usage:
                                 [--owner-name NAME] [--time-zone UTC]
                                 create a brand, its owner and an API key; prints
                                 {"brand_id": "...", "api_key": "..."}
+  clout seed demo [--email owner@glowlab.example] [--password PASSWORD] [--creators 30]
+                  [--days 90] [--seed 1] [--reset]
+                                load a demo brand (creators, links, codes, clicks, orders,
+                                commissions, a payout) and print how to log in
 
 Configuration comes from the environment; see README.md (CLOUT_ADDR, CLOUT_BASE_URL,
 CLOUT_SECRET, DATABASE_URL, CLOUT_DATA_DIR, CLOUT_TRUSTED_PROXIES, ...).
@@ -71,6 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 			return exitUsage
 		}
 		args = args[1:]
+	case "seed":
+		if len(args) == 0 || args[0] != "demo" {
+			fmt.Fprint(stderr, "clout seed: the only subcommand is \"demo\"\n\n"+usage)
+			return exitUsage
+		}
+		args = args[1:]
 	default:
 		fmt.Fprintf(stderr, "clout: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
@@ -92,6 +103,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		code, err := brandCreate(ctx, cfg, log, args, stdout, stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, "clout brand create:", err)
+		}
+		return code
+	case "seed":
+		code, err := seedDemo(ctx, cfg, log, args, stdout, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "clout seed demo:", err)
 		}
 		return code
 	}
@@ -171,7 +188,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// Payouts: scheduled batches are drafted, and batches a crash or restart
 	// interrupted are resumed (their stored idempotency keys pay nobody twice).
 	go a.Payouts.Run(ctx)
-	drainers := []web.Drainer{a.Clicks, a.Ledger, a.Web.PayoutRuns()}
+	// The rollups follow clicks, orders and entries; drained after both.
+	go a.Reports.Run(ctx)
+	drainers := []web.Drainer{a.Clicks, a.Ledger, a.Reports, a.Web.PayoutRuns()}
 	if db.Dialect == store.Postgres {
 		// Link changes made by other instances reach this one's cache.
 		go a.Resolver.Listen(ctx, cfg.DatabaseURL, nil)

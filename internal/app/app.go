@@ -13,10 +13,13 @@ import (
 	"github.com/cloutapp/clout/internal/config"
 	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
+	"github.com/cloutapp/clout/internal/export"
+	"github.com/cloutapp/clout/internal/fraud"
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/order"
 	"github.com/cloutapp/clout/internal/payout"
+	"github.com/cloutapp/clout/internal/report"
 	"github.com/cloutapp/clout/internal/secret"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/stripeapi"
@@ -35,6 +38,7 @@ type App struct {
 	Plans    *commission.Plans
 	Ledger   *commission.Ledger
 	Payouts  *payout.Service
+	Reports  *report.Service
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -51,13 +55,17 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger
 	if err := resolver.Warm(ctx); err != nil {
 		return nil, err
 	}
-	var w *web.App // set below; settings changes reach its webhook cache
+	var w *web.App              // set below; settings changes reach its webhook cache
+	var reports *report.Service // set below; a new time zone resets its cache
 	brands := brand.NewService(db, secret.NewBox(cfg.Secret), outbox, log,
 		brand.Options{BaseURL: cfg.BaseURL, Stripe: stripeapi.Factory{Base: cfg.StripeAPIBase},
 			// Allowed domains, UTM campaign and click parameter live in the
 			// link cache; secrets and the click parameter in the webhooks'.
 			OnSettingsChanged: func(ctx context.Context, brandID string) {
 				resolver.BrandChanged(ctx, brandID)
+				if reports != nil {
+					reports.BrandChanged(brandID)
+				}
 				if w != nil {
 					w.BrandChanged(ctx, brandID)
 				}
@@ -74,13 +82,18 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger
 	// started (cmd/clout serve).
 	payouts := payout.NewService(db, brands, outbox, stripeapi.Factory{Base: cfg.StripeAPIBase}, cfg.BaseURL, log)
 	clicks := click.NewWriter(db, log, cfg.Secret, 0)
+	// The rollups: click counts move with each click batch; order columns
+	// are refreshed from queued order changes when started (cmd/clout serve).
+	reports = report.NewService(db, brands, ledger, log)
+	clicks.SetRollup(reports.ClickRollup)
 	sessions := auth.NewSessions(db, cfg.Secret)
 	var err error
-	w, err = web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Payouts: payouts, Resolver: resolver,
+	w, err = web.New(web.Deps{Config: cfg, DB: db, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Payouts: payouts, Reports: reports, Resolver: resolver,
+		Fraud: fraud.NewService(db, brands, orders.CustomerHash), Exports: export.NewService(db),
 		Clicks: clicks, Sessions: sessions, Outbox: outbox, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Payouts: payouts, Resolver: resolver,
+	return &App{Outbox: outbox, Brands: brands, Creators: creators, Links: links, Codes: codes, Orders: orders, Catalog: catalog, Plans: plans, Ledger: ledger, Payouts: payouts, Reports: reports, Resolver: resolver,
 		Clicks: clicks, Sessions: sessions, Web: w}, nil
 }

@@ -66,9 +66,56 @@ type Writer struct {
 	dropped atomic.Int64
 	lastLog atomic.Int64 // unix seconds of the last drop warning
 
+	rollup atomic.Pointer[Rollup]
+
 	closeOnce sync.Once
 	closing   chan struct{}
 	done      chan struct{}
+}
+
+// Stmt is one SQL statement with '?' placeholders.
+type Stmt struct {
+	SQL  string
+	Args []any
+}
+
+// Rollup turns a batch about to be written into statements that run in the
+// same transaction as its insert (internal/report keeps its daily click
+// counts this way): the counts move with the clicks or not at all, and a
+// retried batch is not counted twice. It runs on the writer's goroutine,
+// never on the redirect's.
+type Rollup func(ctx context.Context, batch []Event) ([]Stmt, error)
+
+// SetRollup installs fn (nil removes it).
+func (w *Writer) SetRollup(fn Rollup) {
+	if fn == nil {
+		w.rollup.Store(nil)
+		return
+	}
+	w.rollup.Store(&fn)
+}
+
+func (w *Writer) rollupStmts(ctx context.Context, batch []Event) ([]Stmt, error) {
+	fn := w.rollup.Load()
+	if fn == nil {
+		return nil, nil
+	}
+	return (*fn)(ctx, batch)
+}
+
+// dollars rewrites '?' placeholders as $1, $2, ... for pgx.
+func dollars(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // NewWriter starts a writer with a queue of size events (DefaultQueueSize
@@ -218,6 +265,10 @@ const sqliteRows = 16
 // insert writes a batch on SQLite in one transaction, with a prepared
 // multi-row INSERT reused across the batch.
 func (w *Writer) insert(ctx context.Context, batch []Event) error {
+	stmts, err := w.rollupStmts(ctx, batch)
+	if err != nil {
+		return err
+	}
 	tx, err := w.db.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -251,11 +302,20 @@ func (w *Writer) insert(ctx context.Context, batch []Event) error {
 	if stmt != nil {
 		stmt.Close()
 	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.SQL, st.Args...); err != nil {
+			return err
+		}
+	}
 	return tx.Commit()
 }
 
 // copy writes with PostgreSQL's COPY protocol through the pool's pgx connection.
 func (w *Writer) copy(ctx context.Context, batch []Event) error {
+	stmts, err := w.rollupStmts(ctx, batch)
+	if err != nil {
+		return err
+	}
 	conn, err := w.db.SQL().Conn(ctx)
 	if err != nil {
 		return err
@@ -271,11 +331,31 @@ func (w *Writer) copy(ctx context.Context, batch []Event) error {
 			rows[i] = []any{e.ID, e.ClickedAt, e.BrandID, e.CreatorID, e.LinkID, e.VisitorHash, e.ReferrerHost, e.Device,
 				e.Country, e.IsBot, e.IsUnique}
 		}
-		n, err := sc.Conn().CopyFrom(ctx, pgx.Identifier{"clicks"}, columns, pgx.CopyFromRows(rows))
+		if len(stmts) == 0 {
+			n, err := sc.Conn().CopyFrom(ctx, pgx.Identifier{"clicks"}, columns, pgx.CopyFromRows(rows))
+			if err == nil && n != int64(len(batch)) {
+				err = fmt.Errorf("click writer: copied %d of %d rows", n, len(batch))
+			}
+			return err
+		}
+		tx, err := sc.Conn().Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"clicks"}, columns, pgx.CopyFromRows(rows))
 		if err == nil && n != int64(len(batch)) {
 			err = fmt.Errorf("click writer: copied %d of %d rows", n, len(batch))
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		for _, st := range stmts {
+			if _, err := tx.Exec(ctx, dollars(st.SQL), st.Args...); err != nil {
+				return err
+			}
+		}
+		return tx.Commit(ctx)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cloutapp/clout/internal/brand"
@@ -95,6 +96,10 @@ type Ledger struct {
 	log    *slog.Logger
 	now    func() time.Time
 
+	// onEntries, when set, runs in the transaction that adds entries
+	// (internal/report marks its rollups stale with it).
+	onEntries atomic.Pointer[func(tx *gorm.DB, es []Entry) error]
+
 	mu      sync.Mutex
 	stop    chan struct{}
 	done    chan struct{}
@@ -104,6 +109,18 @@ type Ledger struct {
 // NewLedger wires the ledger.
 func NewLedger(db *store.DB, brands *brand.Service, plans *Plans, log *slog.Logger) *Ledger {
 	return &Ledger{db: db, brands: brands, plans: plans, log: log, now: store.Now, stop: make(chan struct{})}
+}
+
+// OnEntries installs fn to run in every transaction that adds entries,
+// with the entries added. Call it before the ledger runs.
+func (l *Ledger) OnEntries(fn func(tx *gorm.DB, es []Entry) error) { l.onEntries.Store(&fn) }
+
+// entriesAdded runs the OnEntries hook, if any.
+func (l *Ledger) entriesAdded(tx *gorm.DB, es []Entry) error {
+	if fn := l.onEntries.Load(); fn != nil && *fn != nil {
+		return (*fn)(tx, es)
+	}
+	return nil
 }
 
 // ProcessBatch is how many queued orders Process takes at a time. Each
@@ -415,7 +432,10 @@ func (l *Ledger) Reconcile(ctx context.Context, b *brand.Brand, creatorID, month
 		if len(entries) == 0 {
 			return nil
 		}
-		return tx.CreateInBatches(entries, 1000).Error
+		if err := tx.CreateInBatches(entries, 1000).Error; err != nil {
+			return err
+		}
+		return l.entriesAdded(tx, entries)
 	})
 }
 
@@ -762,10 +782,13 @@ func returningCustomers(tx *gorm.DB, brandID string, os []order.Order) (map[stri
 // Balance is what a creator has in the ledger, by status.
 type Balance struct {
 	Currency string `json:"currency"`
-	// Pending: still in its hold.
+	// Pending: still in its hold period.
 	Pending int64 `json:"pending"`
-	// Payable: past its hold and in no payout yet.
+	// Payable: past its hold period and in no payout yet.
 	Payable int64 `json:"payable"`
+	// Held: held by a fraud or quality review (internal/fraud), in no
+	// payout; neither pending nor payable until released.
+	Held int64 `json:"held"`
 	// InPayout: in a payout batch that has not paid it yet.
 	InPayout int64 `json:"in_payout"`
 	// Paid: in a payout that was sent or paid.
@@ -781,21 +804,23 @@ func (l *Ledger) Balance(ctx context.Context, b *brand.Brand, creatorID string) 
 	now := l.now()
 	out := &Balance{Currency: b.Currency}
 	var s struct {
-		Pending, Payable, InPayout, Paid int64
+		Pending, Payable, Held, InPayout, Paid int64
 	}
 	err := l.db.WithContext(ctx).Table("commission_entries e").
 		Select(`COALESCE(SUM(CASE WHEN pi.status IN ('sent', 'paid') THEN e.amount ELSE 0 END), 0) AS paid,
 			COALESCE(SUM(CASE WHEN pe.entry_id IS NOT NULL AND (pi.status IS NULL OR pi.status NOT IN ('sent', 'paid')) THEN e.amount ELSE 0 END), 0) AS in_payout,
-			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND e.payable_at > ? THEN e.amount ELSE 0 END), 0) AS pending,
-			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND e.payable_at <= ? THEN e.amount ELSE 0 END), 0) AS payable`, now, now).
+			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND h.entry_id IS NOT NULL THEN e.amount ELSE 0 END), 0) AS held,
+			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND h.entry_id IS NULL AND e.payable_at > ? THEN e.amount ELSE 0 END), 0) AS pending,
+			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND h.entry_id IS NULL AND e.payable_at <= ? THEN e.amount ELSE 0 END), 0) AS payable`, now, now).
 		Joins("LEFT JOIN payout_entries pe ON pe.entry_id = e.id").
 		Joins("LEFT JOIN payout_items pi ON pi.batch_id = pe.batch_id AND pi.creator_id = pe.creator_id").
+		Joins("LEFT JOIN commission_holds h ON h.entry_id = e.id AND h.released_at IS NULL").
 		Where("e.brand_id = ? AND e.creator_id = ? AND e.currency = ?", b.ID, creatorID, b.Currency).
 		Scan(&s).Error
 	if err != nil {
 		return nil, err
 	}
-	out.Pending, out.Payable, out.InPayout, out.Paid = s.Pending, s.Payable, s.InPayout, s.Paid
+	out.Pending, out.Payable, out.Held, out.InPayout, out.Paid = s.Pending, s.Payable, s.Held, s.InPayout, s.Paid
 	return out, nil
 }
 
@@ -976,6 +1001,9 @@ func (l *Ledger) Adjust(ctx context.Context, actor brand.Actor, b *brand.Brand, 
 			return store.ErrNotFound
 		}
 		if err := tx.Create(e).Error; err != nil {
+			return err
+		}
+		if err := l.entriesAdded(tx, []Entry{*e}); err != nil {
 			return err
 		}
 		return l.brands.Audit(tx, b.ID, actor, "commission.adjusted", map[string]any{"creator_id": creatorID, "amount": amount, "reason": reason})

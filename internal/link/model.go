@@ -41,8 +41,12 @@ type Link struct {
 	UTMCampaign *string `gorm:"column:utm_campaign"`
 	UTMContent  *string `gorm:"column:utm_content"`
 	Status      Status
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Platform is where the creator posts the link: one of
+	// creator.Platforms, or '' when not said (reports then use the
+	// creator's main platform).
+	Platform  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Stats are a link's click counts: human clicks, unique human clicks, and

@@ -28,6 +28,8 @@ var Reserved = map[string]bool{
 	"dashboard": true, "settings": true, "team": true, "creators": true, "account": true, "switch-brand": true,
 	"logout-everywhere": true, "links": true, "codes": true, "favicon.ico": true, "robots.txt": true, "metrics": true,
 	"assets": true, "www": true, "help": true, "about": true,
+	"orders": true, "products": true, "commissions": true, "commission-plans": true, "payouts": true,
+	"scorecards": true, "signals": true, "exports": true, "reports": true, "insights": true,
 }
 
 var (

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cloutapp/clout/internal/brand"
+	"github.com/cloutapp/clout/internal/creator"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/validate"
 	"gorm.io/gorm"
@@ -38,6 +39,21 @@ type Input struct {
 	UTMMedium   *string
 	UTMCampaign *string
 	UTMContent  *string
+	// Platform is optional: one of creator.Platforms, or '' for not said.
+	Platform string
+}
+
+// checkPlatform validates an optional platform.
+func checkPlatform(errs *validate.Errors, p string) string {
+	p = strings.ToLower(strings.TrimSpace(p))
+	if p != "" && !creator.Platform(p).Valid() {
+		names := make([]string, len(creator.Platforms))
+		for i, q := range creator.Platforms {
+			names[i] = string(q)
+		}
+		errs.Add("platform", "use one of %s, or leave it empty", strings.Join(names, ", "))
+	}
+	return p
 }
 
 // MaxLabel is the longest link label.
@@ -76,6 +92,7 @@ func (s *Service) Create(ctx context.Context, brandID, creatorID string, in Inpu
 	}
 	l.UTMSource, l.UTMMedium = checkUTM(&errs, "utm_source", in.UTMSource), checkUTM(&errs, "utm_medium", in.UTMMedium)
 	l.UTMCampaign, l.UTMContent = checkUTM(&errs, "utm_campaign", in.UTMCampaign), checkUTM(&errs, "utm_content", in.UTMContent)
+	l.Platform = checkPlatform(&errs, in.Platform)
 	vanity := strings.TrimSpace(in.Slug) != ""
 	if vanity {
 		slug, key, err := CheckSlug(strings.TrimSpace(in.Slug))
@@ -114,6 +131,7 @@ type Patch struct {
 	Destination *string
 	Label       *string
 	Status      *Status
+	Platform    *string // one of creator.Platforms, or "" for not said
 }
 
 // Update edits one of the brand's links. The slug never changes, so a short
@@ -145,6 +163,9 @@ func (s *Service) Update(ctx context.Context, brandID, id string, p Patch) (*Lin
 				errs.Add("label", "at most %d characters", MaxLabel)
 			}
 		}
+		if p.Platform != nil {
+			l.Platform = checkPlatform(&errs, *p.Platform)
+		}
 		if p.Status != nil {
 			if !p.Status.Valid() {
 				errs.Add("status", "use active, paused or archived")
@@ -156,7 +177,7 @@ func (s *Service) Update(ctx context.Context, brandID, id string, p Patch) (*Lin
 		}
 		l.UpdatedAt = s.now()
 		return tx.Model(&Link{}).Where("id = ?", l.ID).Updates(map[string]any{"destination": l.Destination,
-			"label": l.Label, "status": l.Status, "updated_at": l.UpdatedAt}).Error
+			"label": l.Label, "status": l.Status, "platform": l.Platform, "updated_at": l.UpdatedAt}).Error
 	})
 	if err != nil {
 		return nil, err

@@ -11,11 +11,11 @@ import (
 )
 
 // moneyPaths are the packages through which amounts flow: money itself,
-// orders (parsed from the sources' decimal strings) and commissions. No
+// orders (parsed from the sources' decimal strings), commissions and reports. No
 // float may appear in their code. (internal/coupon hands Stripe its
 // percent_off, a float in Stripe's API, from an exact decimal; it is the one
 // place outside these where a float meets a rate.)
-var moneyPaths = []string{".", "../order", "../commission"}
+var moneyPaths = []string{".", "../order", "../commission", "../report"}
 
 // TestNoFloatInMoneyPaths fails if a float type, a float function or a
 // floating-point literal appears in the non-test code of a money path.

@@ -124,6 +124,9 @@ type OrderInput struct {
 	CustomerEmail string
 	Codes         []string
 	ClickID       string
+	// ReferringSite is the page the customer came from (Shopify's
+	// referring_site), when the source knows it.
+	ReferringSite string
 	Shipping      int64
 	Tax           int64
 	Lines         []LineInput
@@ -196,8 +199,10 @@ type Order struct {
 	Codes        []string `gorm:"column:discount_codes;serializer:json"`
 	ClickID      string
 	CustomerHash string
-	Status       Status
-	CreatorID    *string
+	// ReferringSite is where the customer came from, as the source said.
+	ReferringSite string
+	Status        Status
+	CreatorID     *string
 	// The attribution receipt.
 	AttributionMethod   string
 	AttributionEvidence Evidence `gorm:"serializer:json"`

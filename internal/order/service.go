@@ -256,9 +256,15 @@ func (Change) TableName() string { return "order_changes" }
 func queueChange(tx *gorm.DB, o *Order, now time.Time) error {
 	// A change while the order waits moves its time, so that the ledger,
 	// which deletes the mark it read, does not miss the later change.
-	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "order_id"}},
+	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "order_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"queued_at"})}).
-		Create(&Change{OrderID: o.ID, BrandID: o.BrandID, QueuedAt: now}).Error
+		Create(&Change{OrderID: o.ID, BrandID: o.BrandID, QueuedAt: now}).Error; err != nil {
+		return err
+	}
+	// The reporting rollups (internal/report) take their own mark, for the
+	// same reason with their own reader.
+	return tx.Exec("INSERT INTO report_queue (ref, brand_id, queued_at) VALUES (?, ?, ?) "+
+		"ON CONFLICT (ref) DO UPDATE SET queued_at = excluded.queued_at", o.ID, o.BrandID, now).Error
 }
 
 func insertAdjustment(tx *gorm.DB, a *Adjustment) (bool, error) {
@@ -272,6 +278,7 @@ func (s *Service) fill(o *Order, in *OrderInput, key string, eventID *string, no
 	o.Shipping, o.Tax = in.Shipping, in.Tax
 	o.Codes = append([]string{}, in.Codes...)
 	o.ClickID = in.ClickID
+	o.ReferringSite = truncate(in.ReferringSite, MaxText)
 	o.CustomerHash = s.CustomerHash(in.CustomerEmail)
 	o.Version, o.EventID, o.UpdatedAt = key, eventID, now
 	o.Lines = make([]Line, len(in.Lines))

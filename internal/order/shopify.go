@@ -129,6 +129,7 @@ func parseShopifyOrderEvent(topic string, body []byte, clickParam string) (Event
 		CustomerEmail: shopifyFirst(p.Email, p.ContactEmail, p.customerEmail()),
 		Codes:         p.codes(),
 		ClickID:       p.clickID(clickParam),
+		ReferringSite: strings.TrimSpace(p.ReferringSite),
 	}
 	if p.ProcessedAt != "" {
 		in.PlacedAt = r.time("processed_at", p.ProcessedAt)
@@ -370,6 +371,7 @@ type shopifyOrder struct {
 		Code string `json:"code"`
 	} `json:"discount_codes"`
 	LandingSite    string `json:"landing_site"`
+	ReferringSite  string `json:"referring_site"`
 	NoteAttributes []struct {
 		Name  string          `json:"name"`
 		Value json.RawMessage `json:"value"`

@@ -29,8 +29,8 @@ type SkipView struct {
 }
 
 // Create builds a draft batch for the brand at cutoff (nil: now): every
-// payable entry up to the cut-off that no batch holds yet, netted per
-// creator. Creators whose net is at least the payout minimum, who are not
+// payable entry up to the cut-off that no batch holds yet and no fraud
+// review holds (internal/fraud), netted per creator. Creators whose net is at least the payout minimum, who are not
 // paused and have a payout method get an item, and their entries are locked
 // to the batch; the others are listed as skipped and their entries stay
 // payable for the next batch. ErrNothingToPay (wrapped, saying why) when no
@@ -79,7 +79,7 @@ func (s *Service) create(tx *gorm.DB, actor brand.Actor, b *brand.Brand, cutoff 
 		return nil, err
 	}
 	// The candidates: every payable entry up to the cut-off that no batch
-	// holds, read once into a temporary table. Netting and locking both
+	// and no active review hold holds, read once into a temporary table. Netting and locking both
 	// work from it, so they see exactly the same entries, and
 	// payout_entries is not read while it is written.
 	pg := s.db.Dialect == store.Postgres
@@ -98,7 +98,8 @@ func (s *Service) create(tx *gorm.DB, actor brand.Actor, b *brand.Brand, cutoff 
 	}
 	if err := temp("payout_cand", `SELECT e.id, e.creator_id, e.amount FROM commission_entries e
 		WHERE e.brand_id = ? AND e.currency = ? AND e.payable_at <= ? AND e.created_at <= ?
-		AND NOT EXISTS (SELECT 1 FROM payout_entries pe WHERE pe.entry_id = e.id)`, b.ID, b.Currency, at, at); err != nil {
+		AND NOT EXISTS (SELECT 1 FROM payout_entries pe WHERE pe.entry_id = e.id)
+		AND NOT EXISTS (SELECT 1 FROM commission_holds h WHERE h.entry_id = e.id AND h.released_at IS NULL)`, b.ID, b.Currency, at, at); err != nil {
 		return nil, err
 	}
 	// Each creator's net, and how they would be paid: by Stripe when the

@@ -16,10 +16,13 @@ import (
 	"github.com/cloutapp/clout/internal/config"
 	"github.com/cloutapp/clout/internal/coupon"
 	"github.com/cloutapp/clout/internal/creator"
+	"github.com/cloutapp/clout/internal/export"
+	"github.com/cloutapp/clout/internal/fraud"
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/mail"
 	"github.com/cloutapp/clout/internal/order"
 	"github.com/cloutapp/clout/internal/payout"
+	"github.com/cloutapp/clout/internal/report"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -38,6 +41,11 @@ type App struct {
 	plans    *commission.Plans
 	ledger   *commission.Ledger
 	payouts  *payout.Service
+	// reports answers the dashboard, scorecards and portal charts.
+	reports *report.Service
+	// fraud finds signals and keeps holds; exports writes CSV downloads.
+	fraud    *fraud.Service
+	exports  *export.Service
 	resolver *link.Resolver
 	clicks   *click.Writer
 	sessions *auth.Sessions
@@ -67,6 +75,9 @@ type Deps struct {
 	Plans    *commission.Plans
 	Ledger   *commission.Ledger
 	Payouts  *payout.Service
+	Reports  *report.Service
+	Fraud    *fraud.Service
+	Exports  *export.Service
 	Resolver *link.Resolver
 	Clicks   *click.Writer
 	Sessions *auth.Sessions
@@ -88,7 +99,8 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	return &App{cfg: d.Config, db: d.DB, brands: d.Brands, creators: d.Creators, sessions: d.Sessions, outbox: d.Outbox, log: d.Log,
-		links: d.Links, codes: d.Codes, orders: d.Orders, catalog: d.Catalog, plans: d.Plans, ledger: d.Ledger, payouts: d.Payouts, resolver: d.Resolver, clicks: d.Clicks,
+		links: d.Links, codes: d.Codes, orders: d.Orders, catalog: d.Catalog, plans: d.Plans, ledger: d.Ledger, payouts: d.Payouts, reports: d.Reports, resolver: d.Resolver, clicks: d.Clicks,
+		fraud: d.Fraud, exports: d.Exports,
 		render:         r,
 		ipLimiter:      auth.NewLimiter(LoginPerIP, LoginWindow),
 		accountLimiter: auth.NewLimiter(LoginPerAccount, LoginWindow),
@@ -190,6 +202,8 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.POST("/logout-everywhere", a.logoutEverywhere)
 	in.POST("/switch-brand", a.switchBrand)
 	in.GET("/dashboard", a.dashboard)
+	in.GET("/scorecards", a.scorecards)
+	in.GET("/creators/:id/scorecard", a.creatorScorecard)
 	in.GET("/account", a.account)
 	in.GET("/settings", a.settingsForm)
 	in.POST("/settings", a.settingsSave, requireWrite)
@@ -253,6 +267,13 @@ func (a *App) pageRoutes(e *echo.Echo) {
 	in.POST("/creators/:id/stripe-account/refresh", a.creatorStripeRefresh, requireWrite)
 	in.GET("/admin/audit", a.auditLog, requireOwner)
 	in.GET("/admin/outbox", a.outboxPage, requireOwner)
+	// Fraud and quality signals with holds (owners and admins hold and
+	// release); CSV exports (analysts too: read-only data).
+	in.GET("/signals", a.fraudSignals)
+	in.POST("/signals/hold", a.fraudHold, requireWrite)
+	in.POST("/signals/holds/:id/release", a.fraudRelease, requireWrite)
+	in.GET("/exports", a.exportsPage)
+	in.GET("/exports/download", a.exportDownload)
 }
 
 func (a *App) apiRoutes(e *echo.Echo) {
@@ -298,6 +319,7 @@ func (a *App) apiRoutes(e *echo.Echo) {
 	api.POST("/payout-batches/:id/cancel", a.apiPayoutBatchesCancel)
 	api.POST("/payout-batches/:id/items/:item_id/retry", a.apiPayoutItemRetry)
 	api.POST("/payout-batches/:id/items/:item_id/mark-paid", a.apiPayoutItemMarkPaid)
+	api.GET("/exports/:file", a.apiExport)
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }

@@ -353,5 +353,9 @@ func (a *App) portalEarnings(c echo.Context) error {
 	if next != "" {
 		v.NextURL = "/portal/earnings?" + url.Values{"cursor": {next}}.Encode()
 	}
-	return c.Render(http.StatusOK, "portal_earnings", v)
+	page, err := a.portalEarningsExtras(ctx, c, b, cr.ID, v, store.Now())
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "portal_earnings", page)
 }

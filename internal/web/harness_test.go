@@ -30,6 +30,7 @@ import (
 	"github.com/cloutapp/clout/internal/payout"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/testutil"
+	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -84,6 +85,8 @@ type testApp struct {
 	Config  *config.Config
 	// Logs holds everything the app logged, at every level.
 	Logs *syncBuffer
+	// handler is the app's echo instance (its routes).
+	handler *echo.Echo
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -137,10 +140,11 @@ func newTestApp(t testing.TB, db *store.DB, env ...string) *testApp {
 	}
 	// Runs before the database closes (cleanups run last-registered first).
 	t.Cleanup(func() { a.Clicks.Drain(context.Background()) })
-	srv.Config.Handler = a.Web.Handler()
+	handler := a.Web.Handler()
+	srv.Config.Handler = handler
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Orders: a.Orders, Catalog: a.Catalog, Plans: a.Plans, Ledger: a.Ledger, Payouts: a.Payouts, Outbox: a.Outbox, Config: cfg, Logs: logs}
+	return &testApp{Server: srv, DB: db, Brands: a.Brands, Creators: a.Creators, Links: a.Links, Clicks: a.Clicks, codes: a.Codes, Orders: a.Orders, Catalog: a.Catalog, Plans: a.Plans, Ledger: a.Ledger, Payouts: a.Payouts, Outbox: a.Outbox, Config: cfg, Logs: logs, handler: handler}
 }
 
 type testWriter struct{ t testing.TB }
