@@ -250,7 +250,7 @@ func run(ctx context.Context, o options) (*summary, error) {
 	sum.Add("  clicks dropped over the whole run, peak rounds included (info)", fmt.Sprint(a.Clicks.Dropped()), nil)
 
 	// 4. The click writer alone.
-	return sum, writerAlone(ctx, o, db, sum)
+	return sum, writerAlone(ctx, o, db, sum, a.Reports.ClickRollup)
 }
 
 // sanity checks one redirect of each server before measuring anything.
@@ -384,8 +384,9 @@ func sustained(ctx context.Context, o options, a *app.App, s *server, l *loader,
 
 // writerAlone queues o.writerRows synthetic clicks on a new click writer as
 // fast as it takes them, drains it, and reports rows written per second,
-// from the first Record to the end of Drain.
-func writerAlone(ctx context.Context, o options, db *store.DB, sum *summary) error {
+// from the first Record to the end of Drain. The writer keeps the daily
+// click rollups as the app's does (rollup, in each batch's transaction).
+func writerAlone(ctx context.Context, o options, db *store.DB, sum *summary, rollup click.Rollup) error {
 	fmt.Printf("\n-- 4. click writer alone: %d clicks queued at once, then Drain --\n", o.writerRows)
 	var ids []struct{ ID, BrandID, CreatorID string }
 	if err := db.Raw("SELECT id, brand_id, creator_id FROM links LIMIT 1000").Scan(&ids).Error; err != nil {
@@ -410,6 +411,7 @@ func writerAlone(ctx context.Context, o options, db *store.DB, sum *summary) err
 		return err
 	}
 	w := click.NewWriter(db, slog.New(slog.DiscardHandler), "bench-writer-secret-0123456789abcdef", o.writerRows)
+	w.SetRollup(rollup)
 	cpu := benchdb.MarkCPU()
 	start := time.Now()
 	for _, e := range events {

@@ -71,6 +71,12 @@ func TestFlags(t *testing.T) {
 		if err := db.Exec("UPDATE creators SET created_at = ? WHERE id = ?", now.AddDate(0, 0, -3), crs[5].ID).Error; err != nil {
 			t.Fatal(err)
 		}
+		// Flags are reused for report.FlagsFresh: still the old verdict...
+		if sc, err = e.reports.Scorecard(ctx, b, crs[5].ID, r); err != nil || len(sc.Flags) != 1 {
+			t.Errorf("cached flags %+v, %v", sc.Flags, err)
+		}
+		// ...until they are dropped (a settings change or a rebuild does it).
+		e.reports.BrandChanged(b.ID)
 		if sc, err = e.reports.Scorecard(ctx, b, crs[5].ID, r); err != nil || len(sc.Flags) != 0 {
 			t.Errorf("a new creator flagged: %+v, %v", sc.Flags, err)
 		}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"gorm.io/gorm"
 	"sort"
 	"strings"
 	"time"
@@ -191,9 +192,21 @@ func (s *Service) linkTotals(ctx context.Context, b *brand.Brand, r Range, creat
 	if creatorID != "" {
 		q = q.Where("creator_id = ?", creatorID)
 	}
+	// Grouped by link alone (a link has one creator), so PostgreSQL
+	// estimates the groups right and hashes them in memory; grouping by
+	// (link_id, creator_id) made it expect a group per row and sort on disk.
+	// Rows without a link (orders by code, adjustments) are grouped by
+	// creator apart.
 	var out []linkSum
-	err := q.Select("link_id, creator_id, " + linkSums).Group("link_id, creator_id").Scan(&out).Error
-	return out, err
+	if err := q.Session(&gorm.Session{}).Where("link_id <> ''").Select("link_id, MIN(creator_id) AS creator_id, " + linkSums).
+		Group("link_id").Scan(&out).Error; err != nil {
+		return nil, err
+	}
+	var none []linkSum
+	if err := q.Where("link_id = ''").Select("'' AS link_id, creator_id, " + linkSums).Group("creator_id").Scan(&none).Error; err != nil {
+		return nil, err
+	}
+	return append(out, none...), nil
 }
 
 type linkSum struct {
@@ -259,20 +272,25 @@ func sortLinks(rows []LinkRow) {
 // keep them): their CommissionOfMargin is undefined.
 func (s *Service) Dashboard(ctx context.Context, b *brand.Brand, r Range) (*Dashboard, error) {
 	d := &Dashboard{Range: r, Previous: r.Previous()}
-	cur, err := s.total(ctx, b, r, "")
+	// One scan by day over both periods gives the daily series and both
+	// totals (summed here rather than read again).
+	byDay, err := s.creatorTotals(ctx, b, Range{From: d.Previous.From, To: r.To}, "", "day")
 	if err != nil {
 		return nil, err
 	}
-	prior, err := s.total(ctx, b, d.Previous, "")
-	if err != nil {
-		return nil, err
+	curFirst, _ := days(b, r)
+	cur, prior := sums{hasMargin: true, hasCusts: true}, sums{hasMargin: true, hasCusts: true}
+	var curDays []sums
+	for _, t := range byDay {
+		if t.Day >= curFirst {
+			cur.add(t)
+			curDays = append(curDays, t)
+		} else {
+			prior.add(t)
+		}
 	}
 	d.Current, d.Prior = kpis(b.Currency, cur), kpis(b.Currency, prior)
-	byDay, err := s.creatorTotals(ctx, b, r, "", "day")
-	if err != nil {
-		return nil, err
-	}
-	d.Daily = daily(b, r, byDay)
+	d.Daily = daily(b, r, curDays)
 	byCreator, err := s.creatorTotals(ctx, b, r, "", "creator_id")
 	if err != nil {
 		return nil, err
@@ -433,7 +451,7 @@ func (s *Service) Scorecard(ctx context.Context, b *brand.Brand, creatorID strin
 	if err != nil {
 		return nil, err
 	}
-	flags, err := s.flags(ctx, b, r, creatorID)
+	flags, err := s.cachedFlags(ctx, b, r)
 	if err != nil {
 		return nil, err
 	}
@@ -456,7 +474,7 @@ func (s *Service) Scorecards(ctx context.Context, b *brand.Brand, r Range) ([]Sc
 	if err != nil {
 		return nil, err
 	}
-	flags, err := s.flags(ctx, b, r, "")
+	flags, err := s.cachedFlags(ctx, b, r)
 	if err != nil {
 		return nil, err
 	}

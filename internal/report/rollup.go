@@ -41,6 +41,7 @@ func (s *Service) BrandChanged(brandID string) {
 	s.locMu.Lock()
 	delete(s.locs, brandID)
 	s.locMu.Unlock()
+	s.dropFlags(brandID)
 }
 
 type clickKey struct{ brandID, day, creatorID, linkID string }

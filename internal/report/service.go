@@ -34,6 +34,8 @@ type Service struct {
 	// work serializes Refresh and Rebuild.
 	work sync.Mutex
 
+	flagCache flagCache
+
 	mu      sync.Mutex
 	stop    chan struct{}
 	done    chan struct{}
