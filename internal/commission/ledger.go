@@ -786,8 +786,9 @@ type Balance struct {
 	Pending int64 `json:"pending"`
 	// Payable: past its hold period and in no payout yet.
 	Payable int64 `json:"payable"`
-	// Held: held by a fraud or quality review (internal/fraud), in no
-	// payout; neither pending nor payable until released.
+	// Held: held by a fraud or quality review (internal/fraud), or added
+	// to a held order since, in no payout; neither pending nor payable until
+	// released.
 	Held int64 `json:"held"`
 	// InPayout: in a payout batch that has not paid it yet.
 	InPayout int64 `json:"in_payout"`
@@ -809,12 +810,15 @@ func (l *Ledger) Balance(ctx context.Context, b *brand.Brand, creatorID string) 
 	err := l.db.WithContext(ctx).Table("commission_entries e").
 		Select(`COALESCE(SUM(CASE WHEN pi.status IN ('sent', 'paid') THEN e.amount ELSE 0 END), 0) AS paid,
 			COALESCE(SUM(CASE WHEN pe.entry_id IS NOT NULL AND (pi.status IS NULL OR pi.status NOT IN ('sent', 'paid')) THEN e.amount ELSE 0 END), 0) AS in_payout,
-			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND h.entry_id IS NOT NULL THEN e.amount ELSE 0 END), 0) AS held,
-			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND h.entry_id IS NULL AND e.payable_at > ? THEN e.amount ELSE 0 END), 0) AS pending,
-			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND h.entry_id IS NULL AND e.payable_at <= ? THEN e.amount ELSE 0 END), 0) AS payable`, now, now).
+			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND (h.entry_id IS NOT NULL OR ho.order_id IS NOT NULL) THEN e.amount ELSE 0 END), 0) AS held,
+			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND h.entry_id IS NULL AND ho.order_id IS NULL AND e.payable_at > ? THEN e.amount ELSE 0 END), 0) AS pending,
+			COALESCE(SUM(CASE WHEN pe.entry_id IS NULL AND h.entry_id IS NULL AND ho.order_id IS NULL AND e.payable_at <= ? THEN e.amount ELSE 0 END), 0) AS payable`, now, now).
 		Joins("LEFT JOIN payout_entries pe ON pe.entry_id = e.id").
 		Joins("LEFT JOIN payout_items pi ON pi.batch_id = pe.batch_id AND pi.creator_id = pe.creator_id").
 		Joins("LEFT JOIN commission_holds h ON h.entry_id = e.id AND h.released_at IS NULL").
+		// A hold covers its orders: entries added to a held order later wait too.
+		Joins(`LEFT JOIN (SELECT DISTINCT he.order_id, he.creator_id FROM commission_holds hh JOIN commission_entries he ON he.id = hh.entry_id
+			WHERE hh.released_at IS NULL AND hh.brand_id = ? AND he.creator_id = ?) ho ON ho.order_id = e.order_id AND ho.creator_id = e.creator_id`, b.ID, creatorID).
 		Where("e.brand_id = ? AND e.creator_id = ? AND e.currency = ?", b.ID, creatorID, b.Currency).
 		Scan(&s).Error
 	if err != nil {

@@ -57,10 +57,10 @@ func (s *Service) Hold(ctx context.Context, actor brand.Actor, b *brand.Brand, f
 		if err := chunks(sig.OrderIDs, func(ids []string) error {
 			return tx.Exec(`INSERT INTO commission_holds (hold_id, entry_id, brand_id)
 				SELECT ?, e.id, e.brand_id FROM commission_entries e
-				WHERE e.brand_id = ? AND e.order_id IN ?
+				WHERE e.brand_id = ? AND e.creator_id = ? AND e.order_id IN ?
 				AND NOT EXISTS (SELECT 1 FROM payout_entries pe WHERE pe.entry_id = e.id)
 				AND NOT EXISTS (SELECT 1 FROM commission_holds ch WHERE ch.entry_id = e.id AND ch.released_at IS NULL)`,
-				h.ID, b.ID, ids).Error
+				h.ID, b.ID, sig.CreatorID, ids).Error
 		}); err != nil {
 			return err
 		}

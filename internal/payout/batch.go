@@ -79,7 +79,9 @@ func (s *Service) create(tx *gorm.DB, actor brand.Actor, b *brand.Brand, cutoff 
 		return nil, err
 	}
 	// The candidates: every payable entry up to the cut-off that no batch
-	// and no active review hold holds, read once into a temporary table. Netting and locking both
+	// and no active review hold holds (a hold covers its orders: entries the
+	// ledger adds to a held order later, a correction or a reversal, wait
+	// with it), read once into a temporary table. Netting and locking both
 	// work from it, so they see exactly the same entries, and
 	// payout_entries is not read while it is written.
 	pg := s.db.Dialect == store.Postgres
@@ -99,7 +101,10 @@ func (s *Service) create(tx *gorm.DB, actor brand.Actor, b *brand.Brand, cutoff 
 	if err := temp("payout_cand", `SELECT e.id, e.creator_id, e.amount FROM commission_entries e
 		WHERE e.brand_id = ? AND e.currency = ? AND e.payable_at <= ? AND e.created_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM payout_entries pe WHERE pe.entry_id = e.id)
-		AND NOT EXISTS (SELECT 1 FROM commission_holds h WHERE h.entry_id = e.id AND h.released_at IS NULL)`, b.ID, b.Currency, at, at); err != nil {
+		AND NOT EXISTS (SELECT 1 FROM commission_holds h WHERE h.entry_id = e.id AND h.released_at IS NULL)
+		AND NOT EXISTS (SELECT 1 FROM commission_holds h JOIN commission_entries he ON he.id = h.entry_id
+			WHERE h.released_at IS NULL AND h.brand_id = e.brand_id AND he.order_id = e.order_id AND he.creator_id = e.creator_id)`,
+		b.ID, b.Currency, at, at); err != nil {
 		return nil, err
 	}
 	// Each creator's net, and how they would be paid: by Stripe when the
