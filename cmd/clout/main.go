@@ -189,7 +189,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// interrupted are resumed (their stored idempotency keys pay nobody twice).
 	go a.Payouts.Run(ctx)
 	// The rollups follow clicks, orders and entries; drained after both.
-	go a.Reports.Run(ctx)
+	go func() {
+		// Brands from before the rollups get theirs built from history,
+		// then the rollups follow every change.
+		if _, err := a.Reports.Backfill(ctx); err != nil && ctx.Err() == nil {
+			log.Error("report: backfilling rollups", "err", err)
+		}
+		a.Reports.Run(ctx)
+	}()
 	drainers := []web.Drainer{a.Clicks, a.Ledger, a.Reports, a.Web.PayoutRuns()}
 	if db.Dialect == store.Postgres {
 		// Link changes made by other instances reach this one's cache.

@@ -226,7 +226,8 @@ func (s *Service) computeFacts(ctx context.Context, tx *gorm.DB, refs []string, 
 	var facts []fact
 	for _, part := range chunked(adjRefs, 1000) {
 		var es []commission.Entry
-		if err := tx.Where("id IN ? AND order_id IS NULL", part).Find(&es).Error; err != nil {
+		if err := tx.Table("commission_entries e").Select("e.*").Joins("JOIN brands b ON b.id = e.brand_id AND b.currency = e.currency").
+			Where("e.id IN ? AND e.order_id IS NULL", part).Find(&es).Error; err != nil {
 			return nil, nil, err
 		}
 		for _, e := range es {
@@ -253,8 +254,11 @@ func (s *Service) computeFacts(ctx context.Context, tx *gorm.DB, refs []string, 
 	comms := map[string][]comm{}
 	for _, part := range chunked(ids, 1000) {
 		var cs []comm
-		if err := tx.Table("commission_entries").Select("order_id, creator_id, SUM(amount) AS amount").
-			Where("order_id IN ?", part).Group("order_id, creator_id").Scan(&cs).Error; err != nil {
+		// Only entries in the brand's currency: a brand that changed its
+		// currency keeps older entries in the old one, never added in.
+		if err := tx.Table("commission_entries e").Select("e.order_id, e.creator_id, SUM(e.amount) AS amount").
+			Joins("JOIN brands b ON b.id = e.brand_id AND b.currency = e.currency").
+			Where("e.order_id IN ?", part).Group("e.order_id, e.creator_id").Scan(&cs).Error; err != nil {
 			return nil, nil, err
 		}
 		for _, c := range cs {
@@ -516,16 +520,18 @@ const (
 // recomputeDay rewrites the order columns of the rollup rows that where
 // selects, from the facts it selects.
 func (s *Service) recomputeDay(tx *gorm.DB, where string, args ...any) error {
-	if err := tx.Exec(zeroCreatorOrders+where, args...).Error; err != nil {
-		return err
-	}
+	// Link rows first, then creator rows: the order the click writer
+	// updates them in, so the two never wait on each other in a cycle.
 	if err := tx.Exec(zeroLinkOrders+where, args...).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(fmt.Sprintf(creatorOrders, where), args...).Error; err != nil {
+	if err := tx.Exec(fmt.Sprintf(linkOrders, where), args...).Error; err != nil {
 		return err
 	}
-	return tx.Exec(fmt.Sprintf(linkOrders, where), args...).Error
+	if err := tx.Exec(zeroCreatorOrders+where, args...).Error; err != nil {
+		return err
+	}
+	return tx.Exec(fmt.Sprintf(creatorOrders, where), args...).Error
 }
 
 // Rebuild recomputes every rollup of a brand from raw clicks, orders and
@@ -572,4 +578,23 @@ func (s *Service) Rebuild(ctx context.Context, brandID string) error {
 		}
 		return s.recomputeDay(tx, "brand_id = ?", brandID)
 	})
+}
+
+// Backfill rebuilds the rollups of every brand that has clicks or orders
+// but no rollup rows yet: brands from before the rollups existed, after an
+// upgrade. It returns how many brands it rebuilt.
+func (s *Service) Backfill(ctx context.Context) (int, error) {
+	var ids []string
+	if err := s.db.WithContext(ctx).Table("brands").Where(`NOT EXISTS (SELECT 1 FROM report_creator_daily r WHERE r.brand_id = brands.id)
+		AND (EXISTS (SELECT 1 FROM clicks c WHERE c.brand_id = brands.id) OR EXISTS (SELECT 1 FROM orders o WHERE o.brand_id = brands.id))`).
+		Pluck("id", &ids).Error; err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		s.log.InfoContext(ctx, "report: building the rollups of a brand from its history", "brand_id", id)
+		if err := s.Rebuild(ctx, id); err != nil {
+			return i, err
+		}
+	}
+	return len(ids), nil
 }

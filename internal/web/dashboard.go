@@ -367,7 +367,7 @@ func parseRange(c echo.Context, b *brand.Brand, now time.Time, action string) (r
 			pk.Error = "Dates must be written YYYY-MM-DD; showing the last 30 days."
 			r = report.LastDays(b, now, defaultRangeDays)
 			days = defaultRangeDays
-		} else if r.Days() > maxRangeDays {
+		} else if r.To.Sub(r.From) > time.Duration(maxRangeDays+1)*24*time.Hour || r.Days() > maxRangeDays {
 			pk.Error = "A range can span at most 366 days; showing the 366 days up to " + r.LastDay() + "."
 			last := r.To.AddDate(0, 0, -1)
 			r = report.Range{From: last.AddDate(0, 0, 1-maxRangeDays), To: r.To}
