@@ -1,13 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cloutapp/clout/bench/internal/benchdb"
 	"gorm.io/gorm"
 )
 
@@ -30,22 +30,8 @@ type stmtStat struct {
 func (*sqlCounter) Name() string { return "bench:sqlcounter" }
 
 func (c *sqlCounter) Initialize(db *gorm.DB) error {
-	cb := db.Callback()
 	start := func(tx *gorm.DB) { tx.InstanceSet("bench:start", time.Now()) }
-	return errors.Join(
-		cb.Query().Before("gorm:query").Register("bench:start", start),
-		cb.Query().After("gorm:query").Register("bench:count", c.count),
-		cb.Row().Before("gorm:row").Register("bench:start", start),
-		cb.Row().After("gorm:row").Register("bench:count", c.count),
-		cb.Raw().Before("gorm:raw").Register("bench:start", start),
-		cb.Raw().After("gorm:raw").Register("bench:count", c.count),
-		cb.Create().Before("gorm:create").Register("bench:start", start),
-		cb.Create().After("gorm:create").Register("bench:count", c.count),
-		cb.Update().Before("gorm:update").Register("bench:start", start),
-		cb.Update().After("gorm:update").Register("bench:count", c.count),
-		cb.Delete().Before("gorm:delete").Register("bench:start", start),
-		cb.Delete().After("gorm:delete").Register("bench:count", c.count),
-	)
+	return benchdb.StatementHooks(db, start, c.count, nil)
 }
 
 func (c *sqlCounter) count(tx *gorm.DB) {

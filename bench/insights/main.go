@@ -482,20 +482,12 @@ type recorded struct {
 func (*recorder) Name() string { return "bench:recorder" }
 
 func (r *recorder) Initialize(db *gorm.DB) error {
-	cb := db.Callback()
 	start := func(tx *gorm.DB) {
 		if r.on.Load() {
 			tx.InstanceSet("bench:start", time.Now())
 		}
 	}
-	return errors.Join(
-		cb.Query().Before("gorm:query").Register("bench:start", start),
-		cb.Query().After("gorm:query").Register("bench:record", r.record),
-		cb.Row().Before("gorm:row").Register("bench:start", start),
-		cb.Row().After("gorm:row").Register("bench:record", r.record),
-		cb.Raw().Before("gorm:raw").Register("bench:start", start),
-		cb.Raw().After("gorm:raw").Register("bench:record", r.record),
-	)
+	return benchdb.StatementHooks(db, start, r.record, nil)
 }
 
 func (r *recorder) record(tx *gorm.DB) {

@@ -15,7 +15,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -350,26 +349,12 @@ type stmtStat struct {
 func (*sqlTimer) Name() string { return "bench:sqltimer" }
 
 func (c *sqlTimer) Initialize(db *gorm.DB) error {
-	cb := db.Callback()
 	start := func(tx *gorm.DB) {
 		c.settle()
 		c.explain(tx)
 		tx.InstanceSet("bench:start", time.Now())
 	}
-	return errors.Join(
-		cb.Query().Before("gorm:query").Register("bench:start", start),
-		cb.Query().After("gorm:query").Register("bench:count", c.count),
-		cb.Row().Before("gorm:row").Register("bench:start", start),
-		cb.Row().After("gorm:row").Register("bench:count", c.open),
-		cb.Raw().Before("gorm:raw").Register("bench:start", start),
-		cb.Raw().After("gorm:raw").Register("bench:count", c.count),
-		cb.Create().Before("gorm:create").Register("bench:start", start),
-		cb.Create().After("gorm:create").Register("bench:count", c.count),
-		cb.Update().Before("gorm:update").Register("bench:start", start),
-		cb.Update().After("gorm:update").Register("bench:count", c.count),
-		cb.Delete().Before("gorm:delete").Register("bench:start", start),
-		cb.Delete().After("gorm:delete").Register("bench:count", c.count),
-	)
+	return benchdb.StatementHooks(db, start, c.count, c.open)
 }
 
 func (c *sqlTimer) count(tx *gorm.DB) {
