@@ -83,7 +83,7 @@ func (s *Service) Refresh(ctx context.Context) (int, error) {
 			return total, err
 		}
 		if len(qs) == 0 {
-			return total, nil
+			return total, s.seal(ctx)
 		}
 		refs := make([]string, len(qs))
 		for i, q := range qs {
@@ -94,7 +94,7 @@ func (s *Service) Refresh(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			if err := s.recompute(tx, dirty); err != nil {
+			if err := s.recompute(ctx, tx, dirty); err != nil {
 				return err
 			}
 			// Each mark only if unchanged: one queued again meanwhile stays.
@@ -465,10 +465,12 @@ func (s *Service) costs(tx *gorm.DB, os []order.Order, lines map[string][]order.
 	return out, nil
 }
 
-// recompute sets the order columns of the dirty creator-days, in both
-// rollups, from the facts: set-based, one group of statements per brand and
-// day.
-func (s *Service) recompute(tx *gorm.DB, dirty map[dayKey]bool) error {
+// recompute sets the order columns of the dirty creator-days, in the
+// rollups, from the facts: set-based, one group of statements per brand
+// and day and table. Tables are written in the click writer's order (link
+// days, creator days, brand days, then weeks), so the two never wait on
+// each other in a cycle.
+func (s *Service) recompute(ctx context.Context, tx *gorm.DB, dirty map[dayKey]bool) error {
 	type bd struct{ brandID, day string }
 	groups := map[bd][]string{}
 	for k := range dirty {
@@ -485,16 +487,26 @@ func (s *Service) recompute(tx *gorm.DB, dirty map[dayKey]bool) error {
 		}
 		return gs[i].day < gs[j].day
 	})
-	for _, g := range gs {
-		creators := groups[g]
-		sort.Strings(creators)
-		for _, part := range chunked(creators, 500) {
-			if err := s.recomputeDay(tx, "brand_id = ? AND day = ? AND creator_id IN ?", g.brandID, g.day, part); err != nil {
-				return err
+	for _, set := range []func(where string, args ...any) error{
+		func(where string, args ...any) error { return recomputeLinks(tx, where, args...) },
+		func(where string, args ...any) error { return recomputeCreators(tx, where, args...) },
+	} {
+		for _, g := range gs {
+			creators := groups[g]
+			sort.Strings(creators)
+			for _, part := range chunked(creators, 500) {
+				if err := set("brand_id = ? AND day = ? AND creator_id IN ?", g.brandID, g.day, part); err != nil {
+					return err
+				}
 			}
 		}
 	}
-	return nil
+	for _, g := range gs {
+		if err := tx.Exec(fmt.Sprintf(brandOrders, "brand_id = ? AND day = ?"), g.brandID, g.day).Error; err != nil {
+			return err
+		}
+	}
+	return s.recomputeWeeks(ctx, tx, dirty)
 }
 
 const (
@@ -515,24 +527,38 @@ const (
 		FROM report_facts WHERE %s GROUP BY brand_id, day, creator_id, link_id
 		ON CONFLICT (brand_id, day, creator_id, link_id) DO UPDATE SET orders = excluded.orders, revenue = excluded.revenue,
 			refunded = excluded.refunded, commission = excluded.commission`
+	// brandOrders sets a brand-day's order columns to the sums of its
+	// creator-days (the click columns are the click writer's).
+	brandOrders = `INSERT INTO report_brand_daily (brand_id, day, orders, revenue, refunded, commission, gross_margin, margin_unknown,
+		new_customers, returning_customers)
+		SELECT brand_id, day, SUM(orders), SUM(revenue), SUM(refunded), SUM(commission), SUM(gross_margin), SUM(margin_unknown),
+			SUM(new_customers), SUM(returning_customers)
+		FROM report_creator_daily WHERE %s GROUP BY brand_id, day
+		ON CONFLICT (brand_id, day) DO UPDATE SET orders = excluded.orders, revenue = excluded.revenue,
+			refunded = excluded.refunded, commission = excluded.commission, gross_margin = excluded.gross_margin,
+			margin_unknown = excluded.margin_unknown, new_customers = excluded.new_customers,
+			returning_customers = excluded.returning_customers`
 )
 
-// recomputeDay rewrites the order columns of the rollup rows that where
-// selects, from the facts it selects.
-func (s *Service) recomputeDay(tx *gorm.DB, where string, args ...any) error {
-	// Link rows first, then creator rows: the order the click writer
-	// updates them in, so the two never wait on each other in a cycle.
+// recomputeLinks and recomputeCreators rewrite the order columns of the
+// rollup rows that where selects, from the facts it selects.
+func recomputeLinks(tx *gorm.DB, where string, args ...any) error {
 	if err := tx.Exec(zeroLinkOrders+where, args...).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(fmt.Sprintf(linkOrders, where), args...).Error; err != nil {
-		return err
-	}
+	return tx.Exec(fmt.Sprintf(linkOrders, where), args...).Error
+}
+
+func recomputeCreators(tx *gorm.DB, where string, args ...any) error {
 	if err := tx.Exec(zeroCreatorOrders+where, args...).Error; err != nil {
 		return err
 	}
 	return tx.Exec(fmt.Sprintf(creatorOrders, where), args...).Error
 }
+
+// rollupTables are every table a brand's rollups are in.
+var rollupTables = []string{"report_link_daily", "report_creator_daily", "report_brand_daily", "report_link_weekly",
+	"report_creator_weekly", "report_seal", "report_facts", "report_queue"}
 
 // Rebuild recomputes every rollup of a brand from raw clicks, orders and
 // commission entries. It is the reference the incremental rollups are
@@ -548,7 +574,7 @@ func (s *Service) Rebuild(ctx context.Context, brandID string) error {
 		return err
 	}
 	return s.db.WithTx(ctx, func(tx *gorm.DB) error {
-		for _, t := range []string{"report_link_daily", "report_creator_daily", "report_facts", "report_queue"} {
+		for _, t := range rollupTables {
 			if err := tx.Exec("DELETE FROM "+t+" WHERE brand_id = ?", brandID).Error; err != nil {
 				return err
 			}
@@ -576,7 +602,31 @@ func (s *Service) Rebuild(ctx context.Context, brandID string) error {
 				}
 			}
 		}
-		return s.recomputeDay(tx, "brand_id = ?", brandID)
+		if err := recomputeLinks(tx, "brand_id = ?", brandID); err != nil {
+			return err
+		}
+		if err := recomputeCreators(tx, "brand_id = ?", brandID); err != nil {
+			return err
+		}
+		if err := tx.Exec(fmt.Sprintf(`INSERT INTO report_brand_daily (brand_id, day, %s) SELECT brand_id, day, %s
+			FROM report_creator_daily WHERE brand_id = ? GROUP BY brand_id, day`, strings.Join(creatorCols, ", "), sumList(creatorCols)),
+			brandID).Error; err != nil {
+			return err
+		}
+		// Every sealable week, summed from its days.
+		through := sealableThrough(DayOf(s.now(), loc))
+		var first []string
+		if err := tx.Table("report_creator_daily").Where("brand_id = ?", brandID).Order("day").Limit(1).Pluck("day", &first).Error; err != nil {
+			return err
+		}
+		if len(first) == 1 {
+			for w := weekOf(first[0]); addDays(w, 6) <= through; w = addDays(w, 7) {
+				if err := recomputeWeek(tx, brandID, w, nil); err != nil {
+					return err
+				}
+			}
+		}
+		return setSeal(tx, brandID, through)
 	})
 }
 

@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/click"
 	"github.com/cloutapp/clout/internal/link"
 	"github.com/cloutapp/clout/internal/order"
+	"github.com/cloutapp/clout/internal/report"
 	"github.com/cloutapp/clout/internal/store"
 	"github.com/cloutapp/clout/internal/testutil"
 	"pgregory.net/rapid"
@@ -134,6 +136,24 @@ func TestRollupsMatchARebuild(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				rt.Fatalf("incremental rollups\n%v\ndiffer from a rebuild\n%v", join(got), join(want))
 			}
+			// The reports read the sealed weeks' rows: they equal the
+			// reports read from the days alone.
+			// Ranges with days of data before, in and after whole weeks.
+			var ranges []report.Range
+			for _, d := range [][2]string{{"2026-03-08", "2026-03-16"}, {"2026-03-02", "2026-03-09"}, {"2026-02-25", "2026-03-27"}} {
+				r, err := report.DayRange(b, d[0], d[1])
+				if err != nil {
+					rt.Fatal(err)
+				}
+				ranges = append(ranges, r)
+			}
+			withWeeks := reports(rt, e.reports, b, ranges)
+			if err := db.Exec("DELETE FROM report_seal WHERE brand_id = ?", b.ID).Error; err != nil {
+				rt.Fatal(err)
+			}
+			if days := reports(rt, e.reports, b, ranges); days != withWeeks {
+				rt.Fatalf("reports from the sealed weeks\n%s\ndiffer from the reports from the days\n%s", withWeeks, days)
+			}
 			// Every click is counted once.
 			var n int64
 			if err := db.Raw("SELECT COALESCE(SUM(clicks + bot_clicks), 0) FROM report_link_daily WHERE brand_id = ?", b.ID).Scan(&n).Error; err != nil {
@@ -150,6 +170,24 @@ func join(lines []string) string {
 	out := ""
 	for _, l := range lines {
 		out += "  " + l + "\n"
+	}
+	return out
+}
+
+// reports prints the brand's dashboard and scorecards for each range.
+func reports(t tb, s *report.Service, b *brand.Brand, ranges []report.Range) string {
+	ctx := context.Background()
+	out := ""
+	for _, r := range ranges {
+		d, err := s.Dashboard(ctx, b, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cards, err := s.Scorecards(ctx, b, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out += fmt.Sprintf("%+v\n%+v\n", *d, cards)
 	}
 	return out
 }

@@ -2,7 +2,7 @@ package report
 
 import (
 	"context"
-	"gorm.io/gorm"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -63,27 +63,133 @@ func days(b *brand.Brand, r Range) (string, string) {
 	return r.From.In(loc).Format("2006-01-02"), r.To.In(loc).Format("2006-01-02")
 }
 
-// creatorTotals sums report_creator_daily over r, grouped by group ("" for
-// one total; "creator_id" or "day").
+// ptrs are pointers to t's first n columns in creatorCols order.
+func (t *sums) ptrs(n int) []any {
+	return []any{&t.Clicks, &t.UniqueClicks, &t.BotClicks, &t.Orders, &t.Revenue, &t.Refunded, &t.Commission, &t.GrossMargin,
+		&t.MarginUnknown, &t.NewCustomers, &t.ReturningCustomers}[:n]
+}
+
+// linkPart is t's link columns alone.
+func (t sums) linkPart() sums {
+	return sums{Clicks: t.Clicks, UniqueClicks: t.UniqueClicks, BotClicks: t.BotClicks, Orders: t.Orders, Revenue: t.Revenue,
+		Refunded: t.Refunded, Commission: t.Commission}
+}
+
+func (a *sums) sub(b sums) {
+	a.Clicks -= b.Clicks
+	a.UniqueClicks -= b.UniqueClicks
+	a.BotClicks -= b.BotClicks
+	a.Orders -= b.Orders
+	a.Revenue -= b.Revenue
+	a.Refunded -= b.Refunded
+	a.Commission -= b.Commission
+}
+
+// querySums runs q and scans rows of keys (strings) then n summed columns.
+// Rows are scanned by hand: a dashboard reads thousands.
+func (s *Service) querySums(ctx context.Context, keys, n int, q string, args ...any) ([][]string, []sums, error) {
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var ks [][]string
+	var out []sums
+	for rows.Next() {
+		k := make([]string, keys)
+		var t sums
+		dest := make([]any, 0, keys+n)
+		for i := range k {
+			dest = append(dest, &k[i])
+		}
+		if err := rows.Scan(append(dest, t.ptrs(n)...)...); err != nil {
+			return nil, nil, err
+		}
+		ks, out = append(ks, k), append(out, t)
+	}
+	return ks, out, rows.Err()
+}
+
+// rangeSQL is a query summing cols of a rollup ("report_creator" or
+// "report_link") over the brand's days [first, end): the sealed whole
+// weeks from its weekly table, the other days from its daily one. keys are
+// selected and grouped by (none: one total); cond narrows both tables.
+func (s *Service) rangeSQL(ctx context.Context, brandID, first, end, rollup string, cols []string, outKeys, innerKeys, group,
+	cond string, condArgs ...any) (string, []any, error) {
+	sealed, err := s.sealedThrough(ctx, brandID)
+	if err != nil {
+		return "", nil, err
+	}
+	sp := splitRange(first, end, sealed)
+	inner := strings.Join(append(strings.Split(innerKeys, ", "), cols...), ", ")
+	if innerKeys == "" {
+		inner = strings.Join(cols, ", ")
+	}
+	var parts []string
+	var args []any
+	for _, p := range sp.parts() {
+		table := rollup + "_daily"
+		if p.weekly {
+			table = rollup + "_weekly"
+		}
+		q := "SELECT " + inner + " FROM " + table + " WHERE brand_id = ? AND " + p.cond
+		args = append(append(args, brandID), p.args...)
+		if cond != "" {
+			q += " AND " + cond
+			args = append(args, condArgs...)
+		}
+		parts = append(parts, q)
+	}
+	if len(parts) == 0 { // an empty range
+		parts = append(parts, "SELECT "+inner+" FROM "+rollup+"_daily WHERE 1 = 0")
+	}
+	q := "SELECT " + outKeys + sumCols(cols...) + " FROM (" + strings.Join(parts, " UNION ALL ") + ") u"
+	if group != "" {
+		q += " GROUP BY " + group
+	}
+	return q, args, nil
+}
+
+// creatorTotals sums the creator rollups over r, grouped by group ("" for
+// one total; "creator_id" or "day"), for one creator or all. The daily
+// series of all creators is the brand's daily rollup.
 func (s *Service) creatorTotals(ctx context.Context, b *brand.Brand, r Range, creatorID, group string) ([]sums, error) {
 	first, end := days(b, r)
-	q := s.db.WithContext(ctx).Table("report_creator_daily").Where("brand_id = ? AND day >= ? AND day < ?", b.ID, first, end)
-	if creatorID != "" {
-		q = q.Where("creator_id = ?", creatorID)
-	}
-	sel := creatorSums
-	if group != "" {
-		sel = group + " AS group_key, " + sel
-		q = q.Group(group)
-	}
+	var keys [][]string
 	var out []sums
-	if err := q.Select(sel).Scan(&out).Error; err != nil {
+	var err error
+	if group == "day" {
+		table, q, args := "report_brand_daily", "brand_id = ? AND day >= ? AND day < ?", []any{b.ID, first, end}
+		if creatorID != "" {
+			table, q, args = "report_creator_daily", q+" AND creator_id = ?", append(args, creatorID)
+		}
+		keys, out, err = s.querySums(ctx, 1, len(creatorCols),
+			"SELECT day, "+sumCols(creatorCols...)+" FROM "+table+" WHERE "+q+" GROUP BY day", args...)
+	} else {
+		cond, condArgs := "", []any(nil)
+		if creatorID != "" {
+			cond, condArgs = "creator_id = ?", []any{creatorID}
+		}
+		outKeys, innerKeys, nk := "", "", 0
+		if group != "" {
+			outKeys, innerKeys, nk = group+", ", group, 1
+		}
+		q, args, qerr := s.rangeSQL(ctx, b.ID, first, end, "report_creator", creatorCols, outKeys, innerKeys, group, cond, condArgs...)
+		if qerr != nil {
+			return nil, qerr
+		}
+		keys, out, err = s.querySums(ctx, nk, len(creatorCols), q, args...)
+	}
+	if err != nil {
 		return nil, err
 	}
 	for i := range out {
 		out[i].hasMargin, out[i].hasCusts = true, true
-		if group == "day" {
-			out[i].Day = out[i].Key
+		if len(keys[i]) == 1 {
+			out[i].Key = keys[i][0]
+			if group == "day" {
+				out[i].Day = out[i].Key
+			}
 		}
 	}
 	return out, nil
@@ -184,33 +290,36 @@ func (s *Service) mainPlatforms(ctx context.Context, brandID string) (map[string
 	return out, nil
 }
 
-// linkTotals sums report_link_daily over r by link (and creator), for one
-// creator or all.
+// linkTotals sums the link rollups over r by link, for one creator or
+// all. Rows without a link (orders by code, adjustments) are left out:
+// they are a creator's total less its links'.
 func (s *Service) linkTotals(ctx context.Context, b *brand.Brand, r Range, creatorID string) ([]linkSum, error) {
 	first, end := days(b, r)
-	q := s.db.WithContext(ctx).Table("report_link_daily").Where("brand_id = ? AND day >= ? AND day < ?", b.ID, first, end)
+	cond, condArgs := "link_id <> ''", []any(nil)
 	if creatorID != "" {
-		q = q.Where("creator_id = ?", creatorID)
+		cond, condArgs = cond+" AND creator_id = ?", []any{creatorID}
 	}
-	// Grouped by link alone (a link has one creator), so PostgreSQL
-	// estimates the groups right and hashes them in memory; grouping by
-	// (link_id, creator_id) made it expect a group per row and sort on disk.
-	// Rows without a link (orders by code, adjustments) are grouped by
-	// creator apart.
-	var out []linkSum
-	if err := q.Session(&gorm.Session{}).Where("link_id <> ''").Select("link_id, MIN(creator_id) AS creator_id, " + linkSums).
-		Group("link_id").Scan(&out).Error; err != nil {
+	// Grouped by link alone (a link has one creator, never changed; the
+	// caller knows it from the links table): grouping by (link_id,
+	// creator_id) made PostgreSQL expect a group per row and sort on disk.
+	q, args, err := s.rangeSQL(ctx, b.ID, first, end, "report_link", linkCols, "link_id, ", "link_id", "link_id", cond, condArgs...)
+	if err != nil {
 		return nil, err
 	}
-	var none []linkSum
-	if err := q.Where("link_id = ''").Select("'' AS link_id, creator_id, " + linkSums).Group("creator_id").Scan(&none).Error; err != nil {
+	keys, ts, err := s.querySums(ctx, 1, len(linkCols), q, args...)
+	if err != nil {
 		return nil, err
 	}
-	return append(out, none...), nil
+	out := make([]linkSum, len(ts))
+	for i, t := range ts {
+		out[i] = linkSum{LinkID: keys[i][0], Clicks: t.Clicks, UniqueClicks: t.UniqueClicks, BotClicks: t.BotClicks,
+			Orders: t.Orders, Revenue: t.Revenue, Refunded: t.Refunded, Commission: t.Commission}
+	}
+	return out, nil
 }
 
 type linkSum struct {
-	LinkID, CreatorID                                                      string
+	LinkID                                                                 string
 	Clicks, UniqueClicks, BotClicks, Orders, Revenue, Refunded, Commission int64
 }
 
@@ -223,25 +332,26 @@ type linkInfo struct {
 	ID, CreatorID, Slug, Label, Platform string
 }
 
-func (s *Service) links(ctx context.Context, brandID string, ids []string, creatorID string) (map[string]linkInfo, error) {
-	q := s.db.WithContext(ctx).Table("links").Select("id, creator_id, slug, label, platform").Where("brand_id = ?", brandID)
-	switch {
-	case creatorID != "":
-		q = q.Where("creator_id = ?", creatorID)
-	case len(ids) == 0:
-		return map[string]linkInfo{}, nil
-	default:
-		q = q.Where("id IN ?", ids)
+// links are the brand's links, or one creator's.
+func (s *Service) links(ctx context.Context, brandID, creatorID string) (map[string]linkInfo, error) {
+	q, args := "SELECT id, creator_id, slug, label, platform FROM links WHERE brand_id = ?", []any{brandID}
+	if creatorID != "" {
+		q, args = q+" AND creator_id = ?", append(args, creatorID)
 	}
-	var rows []linkInfo
-	if err := q.Scan(&rows).Error; err != nil {
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]linkInfo, len(rows))
-	for _, l := range rows {
+	defer rows.Close()
+	out := map[string]linkInfo{}
+	for rows.Next() {
+		var l linkInfo
+		if err := rows.Scan(&l.ID, &l.CreatorID, &l.Slug, &l.Label, &l.Platform); err != nil {
+			return nil, err
+		}
 		out[l.ID] = l
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 func linkRow(l linkInfo, t sums, creatorName, platform string) LinkRow {
@@ -313,13 +423,7 @@ func (s *Service) Dashboard(ctx context.Context, b *brand.Brand, r Range) (*Dash
 	if err != nil {
 		return nil, err
 	}
-	var linkIDs []string
-	for _, l := range ls {
-		if l.LinkID != "" {
-			linkIDs = append(linkIDs, l.LinkID)
-		}
-	}
-	linfo, err := s.links(ctx, b.ID, linkIDs, "")
+	linfo, err := s.links(ctx, b.ID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -327,24 +431,39 @@ func (s *Service) Dashboard(ctx context.Context, b *brand.Brand, r Range) (*Dash
 	if err != nil {
 		return nil, err
 	}
+	// What a creator has without a link (orders by code or customer,
+	// adjustments) is their total less their links'.
+	rest := make(map[string]*sums, len(byCreator))
+	for _, t := range byCreator {
+		lp := t.linkPart()
+		rest[t.Key] = &lp
+	}
 	plat := map[string]*sums{}
+	add := func(p string, t sums) {
+		if plat[p] == nil {
+			plat[p] = &sums{}
+		}
+		plat[p].add(t)
+	}
 	var rows []LinkRow
-	var creatorIDs []string
 	for _, l := range ls {
+		info, ok := linfo[l.LinkID]
+		if !ok {
+			return nil, fmt.Errorf("report: link %s has rollups but is not the brand's", l.LinkID)
+		}
+		if r := rest[info.CreatorID]; r != nil {
+			r.sub(l.sums())
+		}
 		if l.sums() == (sums{}) {
 			continue // a row whose orders all went away
 		}
-		p := platformOf(linfo[l.LinkID].Platform, mains[l.CreatorID])
-		t := plat[p]
-		if t == nil {
-			t = &sums{}
-			plat[p] = t
-		}
-		t.add(l.sums())
-		if l.LinkID != "" {
-			info := linfo[l.LinkID]
-			info.ID, info.CreatorID = l.LinkID, l.CreatorID
-			rows = append(rows, linkRow(info, l.sums(), "", p))
+		p := platformOf(info.Platform, mains[info.CreatorID])
+		add(p, l.sums())
+		rows = append(rows, linkRow(info, l.sums(), "", p))
+	}
+	for id, t := range rest {
+		if *t != (sums{}) {
+			add(platformOf("", mains[id]), *t)
 		}
 	}
 	for p, t := range plat {
@@ -362,6 +481,7 @@ func (s *Service) Dashboard(ctx context.Context, b *brand.Brand, r Range) (*Dash
 	})
 	sortLinks(rows)
 	rows = rows[:min(TopN, len(rows))]
+	var creatorIDs []string
 	for _, row := range rows {
 		creatorIDs = append(creatorIDs, row.CreatorID)
 	}
@@ -553,7 +673,7 @@ func (s *Service) CreatorEarnings(ctx context.Context, b *brand.Brand, creatorID
 	if err != nil {
 		return nil, err
 	}
-	linfo, err := s.links(ctx, b.ID, nil, creatorID)
+	linfo, err := s.links(ctx, b.ID, creatorID)
 	if err != nil {
 		return nil, err
 	}

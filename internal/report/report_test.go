@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -332,42 +333,47 @@ func TestRangeHelpers(t *testing.T) {
 }
 
 // rollups dumps a brand's rollup rows that are not all zero, sorted.
+// rollups lists every non-zero row of the brand's rollups: daily per
+// link, creator and brand, and weekly per link and creator.
 func rollups(t tb, db *store.DB, brandID string) []string {
 	var out []string
-	rows, err := db.Raw(`SELECT day, creator_id, link_id, clicks, unique_clicks, bot_clicks, orders, revenue, refunded, commission
-		FROM report_link_daily WHERE brand_id = ?`, brandID).Rows()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var day, cr, ln string
-		var v [7]int64
-		if err := rows.Scan(&day, &cr, &ln, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]); err != nil {
+	for _, tb := range []struct{ table, keys, cols string }{
+		{"report_link_daily", "day, creator_id, link_id", linkColumns},
+		{"report_creator_daily", "day, creator_id", creatorColumns},
+		{"report_brand_daily", "day", creatorColumns},
+		{"report_link_weekly", "week, creator_id, link_id", linkColumns},
+		{"report_creator_weekly", "week, creator_id", creatorColumns},
+	} {
+		rows, err := db.Raw("SELECT "+tb.keys+", "+tb.cols+" FROM "+tb.table+" WHERE brand_id = ?", brandID).Rows()
+		if err != nil {
 			t.Fatal(err)
 		}
-		if v != [7]int64{} {
-			out = append(out, fmt.Sprintf("link %s %s %s %v", day, cr, ln, v))
+		nk, nv := len(strings.Split(tb.keys, ",")), len(strings.Split(tb.cols, ","))
+		for rows.Next() {
+			ks, vs := make([]string, nk), make([]int64, nv)
+			dest := []any{}
+			for i := range ks {
+				dest = append(dest, &ks[i])
+			}
+			for i := range vs {
+				dest = append(dest, &vs[i])
+			}
+			if err := rows.Scan(dest...); err != nil {
+				t.Fatal(err)
+			}
+			if slices.ContainsFunc(vs, func(v int64) bool { return v != 0 }) {
+				out = append(out, fmt.Sprintf("%s %v %v", tb.table, ks, vs))
+			}
 		}
+		rows.Close()
 	}
-	rows.Close()
-	rows, err = db.Raw(`SELECT day, creator_id, clicks, unique_clicks, bot_clicks, orders, revenue, refunded, commission, gross_margin,
-		margin_unknown, new_customers, returning_customers FROM report_creator_daily WHERE brand_id = ?`, brandID).Rows()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var day, cr string
-		var v [11]int64
-		if err := rows.Scan(&day, &cr, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]); err != nil {
-			t.Fatal(err)
-		}
-		if v != [11]int64{} {
-			out = append(out, fmt.Sprintf("creator %s %s %v", day, cr, v))
-		}
-	}
-	rows.Close()
 	sort.Strings(out)
 	return out
 }
+
+const (
+	linkColumns    = "clicks, unique_clicks, bot_clicks, orders, revenue, refunded, commission"
+	creatorColumns = linkColumns + ", gross_margin, margin_unknown, new_customers, returning_customers"
+)
 
 func p64(v int64) *int64 { return &v }

@@ -61,15 +61,20 @@ func (c *clickCounts) add(isBot, isUnique bool) {
 }
 
 // ClickRollup is the click writer's hook (click.Writer.SetRollup): the
-// batch's counts per link and per creator and local day, added to the
-// rollups in the batch's own transaction.
+// batch's counts per link, creator and brand and local day (and per week
+// for days of sealable weeks, see weeks.go), added to the rollups in the
+// batch's own transaction.
 func (s *Service) ClickRollup(ctx context.Context, batch []click.Event) ([]click.Stmt, error) {
 	links := map[clickKey]*clickCounts{}
+	horizon := map[string]string{}
 	for i := range batch {
 		e := &batch[i]
 		l, err := s.loc(ctx, e.BrandID)
 		if err != nil {
 			return nil, err
+		}
+		if _, ok := horizon[e.BrandID]; !ok {
+			horizon[e.BrandID] = sealableThrough(DayOf(s.now(), l))
 		}
 		k := clickKey{e.BrandID, DayOf(e.ClickedAt, l), e.CreatorID, e.LinkID}
 		c := links[k]
@@ -79,82 +84,117 @@ func (s *Service) ClickRollup(ctx context.Context, batch []click.Event) ([]click
 		}
 		c.add(e.IsBot, e.IsUnique)
 	}
-	return clickStmts(links), nil
+	return clickStmts(links, horizon), nil
 }
 
-// clickStmts turns per-link counts into upserts adding them to both rollups.
-func clickStmts(links map[clickKey]*clickCounts) []click.Stmt {
-	creators := map[clickKey]*clickCounts{}
-	keys := make([]clickKey, 0, len(links))
-	for k, c := range links {
-		keys = append(keys, k)
-		ck := clickKey{k.brandID, k.day, k.creatorID, ""}
-		t := creators[ck]
-		if t == nil {
-			t = &clickCounts{}
-			creators[ck] = t
+// clickTable is one rollup the click counts are added to: its table, its
+// key columns, and how a link's key maps to its row's key.
+type clickTable struct {
+	table string
+	cols  []string
+	key   func(clickKey) (clickKey, bool)
+}
+
+// clickTables in the order every writer locks rows in: link, creator and
+// brand days, then link and creator weeks. horizon is each brand's
+// sealableThrough; nil leaves the brand days and the weeks out (Rebuild
+// sums them from the creator days).
+func clickTables(horizon map[string]string) []clickTable {
+	ts := []clickTable{
+		{"report_link_daily", []string{"brand_id", "day", "creator_id", "link_id"}, func(k clickKey) (clickKey, bool) { return k, true }},
+		{"report_creator_daily", []string{"brand_id", "day", "creator_id"}, func(k clickKey) (clickKey, bool) {
+			return clickKey{k.brandID, k.day, k.creatorID, ""}, true
+		}},
+	}
+	if horizon == nil {
+		return ts
+	}
+	week := func(k clickKey) (clickKey, bool) {
+		if k.day > horizon[k.brandID] {
+			return k, false
 		}
-		t.clicks, t.unique, t.bots = t.clicks+c.clicks, t.unique+c.unique, t.bots+c.bots
+		k.day = weekOf(k.day)
+		return k, true
 	}
-	// A fixed order of rows: concurrent writers lock them alike.
-	less := func(keys []clickKey) func(i, j int) bool {
-		return func(i, j int) bool {
-			a, b := keys[i], keys[j]
-			if a.brandID != b.brandID {
-				return a.brandID < b.brandID
-			}
-			if a.day != b.day {
-				return a.day < b.day
-			}
-			if a.creatorID != b.creatorID {
-				return a.creatorID < b.creatorID
-			}
-			return a.linkID < b.linkID
-		}
+	return append(ts,
+		clickTable{"report_brand_daily", []string{"brand_id", "day"}, func(k clickKey) (clickKey, bool) {
+			return clickKey{k.brandID, k.day, "", ""}, true
+		}},
+		clickTable{"report_link_weekly", []string{"brand_id", "week", "creator_id", "link_id"}, week},
+		clickTable{"report_creator_weekly", []string{"brand_id", "week", "creator_id"}, func(k clickKey) (clickKey, bool) {
+			k, ok := week(k)
+			k.linkID = ""
+			return k, ok
+		}},
+	)
+}
+
+func (k clickKey) less(o clickKey) bool {
+	if k.brandID != o.brandID {
+		return k.brandID < o.brandID
 	}
-	sort.Slice(keys, less(keys))
-	ckeys := make([]clickKey, 0, len(creators))
-	for k := range creators {
-		ckeys = append(ckeys, k)
+	if k.day != o.day {
+		return k.day < o.day
 	}
-	sort.Slice(ckeys, less(ckeys))
+	if k.creatorID != o.creatorID {
+		return k.creatorID < o.creatorID
+	}
+	return k.linkID < o.linkID
+}
+
+// clickStmts turns per-link counts into upserts adding them to the rollups
+// (see clickTables).
+func clickStmts(links map[clickKey]*clickCounts, horizon map[string]string) []click.Stmt {
 	var out []click.Stmt
+	for _, t := range clickTables(horizon) {
+		rows := map[clickKey]*clickCounts{}
+		for k, c := range links {
+			rk, ok := t.key(k)
+			if !ok {
+				continue
+			}
+			r := rows[rk]
+			if r == nil {
+				r = &clickCounts{}
+				rows[rk] = r
+			}
+			r.clicks, r.unique, r.bots = r.clicks+c.clicks, r.unique+c.unique, r.bots+c.bots
+		}
+		keys := make([]clickKey, 0, len(rows))
+		for k := range rows {
+			keys = append(keys, k)
+		}
+		// A fixed order of rows: concurrent writers lock them alike.
+		sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+		out = append(out, addStmts(t, keys, rows)...)
+	}
+	return out
+}
+
+// addStmts are upserts adding rows' counts to t, 500 rows a statement.
+func addStmts(t clickTable, keys []clickKey, rows map[clickKey]*clickCounts) []click.Stmt {
 	const per = 500
+	nk := len(t.cols)
+	marks := "(" + strings.TrimSuffix(strings.Repeat("?, ", nk+3), ", ") + ")"
+	var out []click.Stmt
 	for len(keys) > 0 {
 		n := min(per, len(keys))
 		var b strings.Builder
-		b.WriteString("INSERT INTO report_link_daily (brand_id, day, creator_id, link_id, clicks, unique_clicks, bot_clicks) VALUES ")
-		args := make([]any, 0, n*7)
+		b.WriteString("INSERT INTO " + t.table + " (" + strings.Join(t.cols, ", ") + ", clicks, unique_clicks, bot_clicks) VALUES ")
+		args := make([]any, 0, n*(nk+3))
 		for i, k := range keys[:n] {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-			c := links[k]
-			args = append(args, k.brandID, k.day, k.creatorID, k.linkID, c.clicks, c.unique, c.bots)
+			b.WriteString(marks)
+			args = append(args, []any{k.brandID, k.day, k.creatorID, k.linkID}[:nk]...)
+			c := rows[k]
+			args = append(args, c.clicks, c.unique, c.bots)
 		}
-		b.WriteString(" ON CONFLICT (brand_id, day, creator_id, link_id) DO UPDATE SET clicks = report_link_daily.clicks + excluded.clicks, " +
-			"unique_clicks = report_link_daily.unique_clicks + excluded.unique_clicks, bot_clicks = report_link_daily.bot_clicks + excluded.bot_clicks")
+		b.WriteString(" ON CONFLICT (" + strings.Join(t.cols, ", ") + ") DO UPDATE SET clicks = " + t.table + ".clicks + excluded.clicks, " +
+			"unique_clicks = " + t.table + ".unique_clicks + excluded.unique_clicks, bot_clicks = " + t.table + ".bot_clicks + excluded.bot_clicks")
 		out = append(out, click.Stmt{SQL: b.String(), Args: args})
 		keys = keys[n:]
-	}
-	for len(ckeys) > 0 {
-		n := min(per, len(ckeys))
-		var b strings.Builder
-		b.WriteString("INSERT INTO report_creator_daily (brand_id, day, creator_id, clicks, unique_clicks, bot_clicks) VALUES ")
-		args := make([]any, 0, n*6)
-		for i, k := range ckeys[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?)")
-			c := creators[k]
-			args = append(args, k.brandID, k.day, k.creatorID, c.clicks, c.unique, c.bots)
-		}
-		b.WriteString(" ON CONFLICT (brand_id, day, creator_id) DO UPDATE SET clicks = report_creator_daily.clicks + excluded.clicks, " +
-			"unique_clicks = report_creator_daily.unique_clicks + excluded.unique_clicks, bot_clicks = report_creator_daily.bot_clicks + excluded.bot_clicks")
-		out = append(out, click.Stmt{SQL: b.String(), Args: args})
-		ckeys = ckeys[n:]
 	}
 	return out
 }
@@ -219,5 +259,5 @@ func (s *Service) rebuildClicks(ctx context.Context, tx *gorm.DB, brandID string
 			return err
 		}
 	}
-	return execStmts(tx, clickStmts(links))
+	return execStmts(tx, clickStmts(links, nil))
 }

@@ -36,6 +36,10 @@ type Service struct {
 
 	flagCache flagCache
 
+	// sealMu guards sealedAt: when Refresh last looked for weeks to seal.
+	sealMu   sync.Mutex
+	sealedAt time.Time
+
 	mu      sync.Mutex
 	stop    chan struct{}
 	done    chan struct{}
