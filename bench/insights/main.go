@@ -148,16 +148,16 @@ func run(ctx context.Context, o options, sum *benchdb.Summary) (bool, error) {
 	rebuildTook, rebuildCPU := time.Since(start), cpu.Since()
 	sum.Noise.Note("Rebuild", rebuildCPU)
 	var rollRows [5]int64
-	for i, t := range []string{"report_facts", "report_creator_daily", "report_link_daily", "report_creator_weekly", "report_link_weekly"} {
+	for i, t := range []string{"report_facts", "report_creator_daily", "report_link_daily", "report_creator_blocks", "report_link_blocks"} {
 		if err := db.WithContext(ctx).Raw("SELECT COUNT(*) FROM " + t).Row().Scan(&rollRows[i]); err != nil {
 			return false, err
 		}
 	}
-	fmt.Printf("Rebuild took %s: %s facts, %s creator-days, %s link-days, %s creator-weeks, %s link-weeks\n  (%s)\n",
+	fmt.Printf("Rebuild took %s: %s facts, %s creator-days, %s link-days, %s creator-blocks, %s link-blocks\n  (%s)\n",
 		rebuildTook.Round(time.Millisecond), thousands(int(rollRows[0])), thousands(int(rollRows[1])), thousands(int(rollRows[2])),
 		thousands(int(rollRows[3])), thousands(int(rollRows[4])), rebuildCPU)
 	if err := exec(ctx, db, "VACUUM ANALYZE report_facts, report_creator_daily, report_link_daily, report_brand_daily, "+
-		"report_creator_weekly, report_link_weekly, report_seal"); err != nil {
+		"report_creator_blocks, report_link_blocks, report_seal"); err != nil {
 		return false, err
 	}
 
@@ -278,7 +278,7 @@ func run(ctx context.Context, o options, sum *benchdb.Summary) (bool, error) {
 	}
 	sum.Add("seeding, services and bulk SQL (info)", fmt.Sprintf("%s (clicks %s, orders and lines %s)", seedTook.Round(time.Second),
 		st.clickTime().Round(time.Second), st.orderTime().Round(time.Second)), nil)
-	sum.Add("report.Service.Rebuild of the brand (info)", fmt.Sprintf("%s: %s facts, %s creator-days, %s link-days, %s creator-weeks, %s link-weeks",
+	sum.Add("report.Service.Rebuild of the brand (info)", fmt.Sprintf("%s: %s facts, %s creator-days, %s link-days, %s creator-blocks, %s link-blocks",
 		rebuildTook.Round(100*time.Millisecond), thousands(int(rollRows[0])), thousands(int(rollRows[1])), thousands(int(rollRows[2])),
 		thousands(int(rollRows[3])), thousands(int(rollRows[4]))), nil)
 	return ok, nil

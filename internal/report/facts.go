@@ -468,7 +468,7 @@ func (s *Service) costs(tx *gorm.DB, os []order.Order, lines map[string][]order.
 // recompute sets the order columns of the dirty creator-days, in the
 // rollups, from the facts: set-based, one group of statements per brand
 // and day and table. Tables are written in the click writer's order (link
-// days, creator days, brand days, then weeks), so the two never wait on
+// days, creator days, brand days, then blocks), so the two never wait on
 // each other in a cycle.
 func (s *Service) recompute(ctx context.Context, tx *gorm.DB, dirty map[dayKey]bool) error {
 	type bd struct{ brandID, day string }
@@ -506,7 +506,7 @@ func (s *Service) recompute(ctx context.Context, tx *gorm.DB, dirty map[dayKey]b
 			return err
 		}
 	}
-	return s.recomputeWeeks(ctx, tx, dirty)
+	return s.recomputeBlocks(ctx, tx, dirty)
 }
 
 const (
@@ -557,8 +557,8 @@ func recomputeCreators(tx *gorm.DB, where string, args ...any) error {
 }
 
 // rollupTables are every table a brand's rollups are in.
-var rollupTables = []string{"report_link_daily", "report_creator_daily", "report_brand_daily", "report_link_weekly",
-	"report_creator_weekly", "report_seal", "report_facts", "report_queue"}
+var rollupTables = []string{"report_link_daily", "report_creator_daily", "report_brand_daily", "report_link_blocks",
+	"report_creator_blocks", "report_seal", "report_facts", "report_queue"}
 
 // Rebuild recomputes every rollup of a brand from raw clicks, orders and
 // commission entries. It is the reference the incremental rollups are
@@ -613,20 +613,8 @@ func (s *Service) Rebuild(ctx context.Context, brandID string) error {
 			brandID).Error; err != nil {
 			return err
 		}
-		// Every sealable week, summed from its days.
-		through := sealableThrough(DayOf(s.now(), loc))
-		var first []string
-		if err := tx.Table("report_creator_daily").Where("brand_id = ?", brandID).Order("day").Limit(1).Pluck("day", &first).Error; err != nil {
-			return err
-		}
-		if len(first) == 1 {
-			for w := weekOf(first[0]); addDays(w, 6) <= through; w = addDays(w, 7) {
-				if err := recomputeWeek(tx, brandID, w, nil); err != nil {
-					return err
-				}
-			}
-		}
-		return setSeal(tx, brandID, through)
+		// Every sealable block, summed from its days.
+		return s.rebuildBlocks(tx, brandID, sealableThrough(DayOf(s.now(), loc)))
 	})
 }
 

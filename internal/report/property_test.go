@@ -136,9 +136,9 @@ func TestRollupsMatchARebuild(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				rt.Fatalf("incremental rollups\n%v\ndiffer from a rebuild\n%v", join(got), join(want))
 			}
-			// The reports read the sealed weeks' rows: they equal the
+			// The reports read the sealed blocks' rows: they equal the
 			// reports read from the days alone.
-			// Ranges with days of data before, in and after whole weeks.
+			// Ranges with days of data in blocks and in days around them.
 			var ranges []report.Range
 			for _, d := range [][2]string{{"2026-03-08", "2026-03-16"}, {"2026-03-02", "2026-03-09"}, {"2026-02-25", "2026-03-27"}} {
 				r, err := report.DayRange(b, d[0], d[1])
@@ -152,7 +152,7 @@ func TestRollupsMatchARebuild(t *testing.T) {
 				rt.Fatal(err)
 			}
 			if days := reports(rt, e.reports, b, ranges); days != withWeeks {
-				rt.Fatalf("reports from the sealed weeks\n%s\ndiffer from the reports from the days\n%s", withWeeks, days)
+				rt.Fatalf("reports from the sealed blocks\n%s\ndiffer from the reports from the days\n%s", withWeeks, days)
 			}
 			// Every click is counted once.
 			var n int64

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/cloutapp/clout/internal/brand"
 	"github.com/cloutapp/clout/internal/store"
+	"gorm.io/gorm"
 )
 
 // sums are summed rollup columns.
@@ -85,10 +87,40 @@ func (a *sums) sub(b sums) {
 	a.Commission -= b.Commission
 }
 
+// txKey carries a snapshot's transaction in a context.
+type txKey struct{}
+
+// conn is the snapshot's transaction when ctx carries one, else the
+// database.
+func (s *Service) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return s.db.WithContext(ctx)
+}
+
+// snapshot runs fn, on PostgreSQL, with every read in one read-only
+// repeatable-read transaction, so that a report's numbers agree with each
+// other (the totals with the rows), and with serial plans: the rollup
+// reads are a few tens of thousands of rows, where parallel workers cost
+// more than they save and would take every core from the other requests.
+// SQLite reads directly (its transactions here take the write lock).
+func (s *Service) snapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s.db.Dialect != store.Postgres {
+		return fn(ctx)
+	}
+	return s.db.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL max_parallel_workers_per_gather = 0").Error; err != nil {
+			return err
+		}
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+}
+
 // querySums runs q and scans rows of keys (strings) then n summed columns.
 // Rows are scanned by hand: a dashboard reads thousands.
 func (s *Service) querySums(ctx context.Context, keys, n int, q string, args ...any) ([][]string, []sums, error) {
-	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	rows, err := s.conn(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -111,8 +143,8 @@ func (s *Service) querySums(ctx context.Context, keys, n int, q string, args ...
 }
 
 // rangeSQL is a query summing cols of a rollup ("report_creator" or
-// "report_link") over the brand's days [first, end): the sealed whole
-// weeks from its weekly table, the other days from its daily one. keys are
+// "report_link") over the brand's days [first, end): sealed blocks from its
+// block table, the other days from its daily one (see rangeParts). keys are
 // selected and grouped by (none: one total); cond narrows both tables.
 func (s *Service) rangeSQL(ctx context.Context, brandID, first, end, rollup string, cols []string, outKeys, innerKeys, group,
 	cond string, condArgs ...any) (string, []any, error) {
@@ -120,17 +152,16 @@ func (s *Service) rangeSQL(ctx context.Context, brandID, first, end, rollup stri
 	if err != nil {
 		return "", nil, err
 	}
-	sp := splitRange(first, end, sealed)
 	inner := strings.Join(append(strings.Split(innerKeys, ", "), cols...), ", ")
 	if innerKeys == "" {
 		inner = strings.Join(cols, ", ")
 	}
 	var parts []string
 	var args []any
-	for _, p := range sp.parts() {
+	for _, p := range rangeParts(first, end, sealed) {
 		table := rollup + "_daily"
-		if p.weekly {
-			table = rollup + "_weekly"
+		if p.blocks {
+			table = rollup + "_blocks"
 		}
 		q := "SELECT " + inner + " FROM " + table + " WHERE brand_id = ? AND " + p.cond
 		args = append(append(args, brandID), p.args...)
@@ -251,7 +282,7 @@ type creatorInfo struct {
 }
 
 func (s *Service) creators(ctx context.Context, brandID string, ids []string) (map[string]creatorInfo, error) {
-	q := s.db.WithContext(ctx).Table("creators").Select("id, name, status, created_at").Where("brand_id = ?", brandID)
+	q := s.conn(ctx).Table("creators").Select("id, name, status, created_at").Where("brand_id = ?", brandID)
 	if ids != nil {
 		if len(ids) == 0 {
 			return map[string]creatorInfo{}, nil
@@ -277,7 +308,7 @@ func (s *Service) mainPlatforms(ctx context.Context, brandID string) (map[string
 		Platform     string
 		AudienceSize int64
 	}
-	if err := s.db.WithContext(ctx).Table("creator_handles").Select("creator_id, platform, audience_size").
+	if err := s.conn(ctx).Table("creator_handles").Select("creator_id, platform, audience_size").
 		Where("brand_id = ?", brandID).Order("creator_id, audience_size DESC, platform").Scan(&hs).Error; err != nil {
 		return nil, err
 	}
@@ -338,7 +369,7 @@ func (s *Service) links(ctx context.Context, brandID, creatorID string) (map[str
 	if creatorID != "" {
 		q, args = q+" AND creator_id = ?", append(args, creatorID)
 	}
-	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	rows, err := s.conn(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -381,6 +412,16 @@ func sortLinks(rows []LinkRow) {
 // Platform rows have no margin or customer split (the link rollup does not
 // keep them): their CommissionOfMargin is undefined.
 func (s *Service) Dashboard(ctx context.Context, b *brand.Brand, r Range) (*Dashboard, error) {
+	var d *Dashboard
+	err := s.snapshot(ctx, func(ctx context.Context) error {
+		var err error
+		d, err = s.dashboard(ctx, b, r)
+		return err
+	})
+	return d, err
+}
+
+func (s *Service) dashboard(ctx context.Context, b *brand.Brand, r Range) (*Dashboard, error) {
 	d := &Dashboard{Range: r, Previous: r.Previous()}
 	// One scan by day over both periods gives the daily series and both
 	// totals (summed here rather than read again).
@@ -529,7 +570,7 @@ func sortSums(rows []sums) {
 // (local midnight), nil if none.
 func (s *Service) lastActivity(ctx context.Context, b *brand.Brand, creatorID string) (*time.Time, error) {
 	var ds []string
-	if err := s.db.WithContext(ctx).Table("report_creator_daily").
+	if err := s.conn(ctx).Table("report_creator_daily").
 		Where("brand_id = ? AND creator_id = ? AND (clicks > 0 OR orders > 0)", b.ID, creatorID).
 		Order("day DESC").Limit(1).Pluck("day", &ds).Error; err != nil {
 		return nil, err
@@ -602,7 +643,7 @@ func (s *Service) Scorecards(ctx context.Context, b *brand.Brand, r Range) ([]Sc
 		CreatorID string
 		Day       string
 	}
-	if err := s.db.WithContext(ctx).Table("report_creator_daily").Select("creator_id, MAX(day) AS day").
+	if err := s.conn(ctx).Table("report_creator_daily").Select("creator_id, MAX(day) AS day").
 		Where("brand_id = ? AND (clicks > 0 OR orders > 0)", b.ID).Group("creator_id").Scan(&lasts).Error; err != nil {
 		return nil, err
 	}

@@ -334,15 +334,15 @@ func TestRangeHelpers(t *testing.T) {
 
 // rollups dumps a brand's rollup rows that are not all zero, sorted.
 // rollups lists every non-zero row of the brand's rollups: daily per
-// link, creator and brand, and weekly per link and creator.
+// link, creator and brand, and per block for links and creators.
 func rollups(t tb, db *store.DB, brandID string) []string {
 	var out []string
 	for _, tb := range []struct{ table, keys, cols string }{
 		{"report_link_daily", "day, creator_id, link_id", linkColumns},
 		{"report_creator_daily", "day, creator_id", creatorColumns},
 		{"report_brand_daily", "day", creatorColumns},
-		{"report_link_weekly", "week, creator_id, link_id", linkColumns},
-		{"report_creator_weekly", "week, creator_id", creatorColumns},
+		{"report_link_blocks", "span, first_day, creator_id, link_id", linkColumns},
+		{"report_creator_blocks", "span, first_day, creator_id", creatorColumns},
 	} {
 		rows, err := db.Raw("SELECT "+tb.keys+", "+tb.cols+" FROM "+tb.table+" WHERE brand_id = ?", brandID).Rows()
 		if err != nil {

@@ -44,7 +44,12 @@ func (s *Service) BrandChanged(brandID string) {
 	s.dropFlags(brandID)
 }
 
-type clickKey struct{ brandID, day, creatorID, linkID string }
+// clickKey is a rollup row's key; day is a block's first day when span
+// is set.
+type clickKey struct {
+	brandID, day, creatorID, linkID string
+	span                            int
+}
 
 type clickCounts struct{ clicks, unique, bots int64 }
 
@@ -61,9 +66,9 @@ func (c *clickCounts) add(isBot, isUnique bool) {
 }
 
 // ClickRollup is the click writer's hook (click.Writer.SetRollup): the
-// batch's counts per link, creator and brand and local day (and per week
-// for days of sealable weeks, see weeks.go), added to the rollups in the
-// batch's own transaction.
+// batch's counts per link, creator and brand and local day (and per block,
+// for late clicks of sealable blocks, see blocks.go), added to the rollups
+// in the batch's own transaction.
 func (s *Service) ClickRollup(ctx context.Context, batch []click.Event) ([]click.Stmt, error) {
 	links := map[clickKey]*clickCounts{}
 	horizon := map[string]string{}
@@ -76,7 +81,7 @@ func (s *Service) ClickRollup(ctx context.Context, batch []click.Event) ([]click
 		if _, ok := horizon[e.BrandID]; !ok {
 			horizon[e.BrandID] = sealableThrough(DayOf(s.now(), l))
 		}
-		k := clickKey{e.BrandID, DayOf(e.ClickedAt, l), e.CreatorID, e.LinkID}
+		k := clickKey{brandID: e.BrandID, day: DayOf(e.ClickedAt, l), creatorID: e.CreatorID, linkID: e.LinkID}
 		c := links[k]
 		if c == nil {
 			c = &clickCounts{}
@@ -88,50 +93,58 @@ func (s *Service) ClickRollup(ctx context.Context, batch []click.Event) ([]click
 }
 
 // clickTable is one rollup the click counts are added to: its table, its
-// key columns, and how a link's key maps to its row's key.
+// key columns, the rows a link-day's counts go to, and a row's key values.
 type clickTable struct {
 	table string
 	cols  []string
-	key   func(clickKey) (clickKey, bool)
+	rows  func(clickKey) []clickKey
+	args  func(clickKey) []any
 }
 
 // clickTables in the order every writer locks rows in: link, creator and
-// brand days, then link and creator weeks. horizon is each brand's
-// sealableThrough; nil leaves the brand days and the weeks out (Rebuild
+// brand days, then link and creator blocks. horizon is each brand's
+// sealableThrough; nil leaves the brand days and the blocks out (Rebuild
 // sums them from the creator days).
 func clickTables(horizon map[string]string) []clickTable {
+	one := func(f func(clickKey) clickKey) func(clickKey) []clickKey {
+		return func(k clickKey) []clickKey { return []clickKey{f(k)} }
+	}
 	ts := []clickTable{
-		{"report_link_daily", []string{"brand_id", "day", "creator_id", "link_id"}, func(k clickKey) (clickKey, bool) { return k, true }},
-		{"report_creator_daily", []string{"brand_id", "day", "creator_id"}, func(k clickKey) (clickKey, bool) {
-			return clickKey{k.brandID, k.day, k.creatorID, ""}, true
-		}},
+		{"report_link_daily", []string{"brand_id", "day", "creator_id", "link_id"}, one(func(k clickKey) clickKey { return k }),
+			func(k clickKey) []any { return []any{k.brandID, k.day, k.creatorID, k.linkID} }},
+		{"report_creator_daily", []string{"brand_id", "day", "creator_id"}, one(func(k clickKey) clickKey { k.linkID = ""; return k }),
+			func(k clickKey) []any { return []any{k.brandID, k.day, k.creatorID} }},
 	}
 	if horizon == nil {
 		return ts
 	}
-	week := func(k clickKey) (clickKey, bool) {
-		if k.day > horizon[k.brandID] {
-			return k, false
+	blocks := func(k clickKey) []clickKey {
+		var out []clickKey
+		for _, b := range blocksOf(k.day, horizon[k.brandID]) {
+			bk := k
+			bk.span, bk.day = b.span, b.start
+			out = append(out, bk)
 		}
-		k.day = weekOf(k.day)
-		return k, true
+		return out
 	}
 	return append(ts,
-		clickTable{"report_brand_daily", []string{"brand_id", "day"}, func(k clickKey) (clickKey, bool) {
-			return clickKey{k.brandID, k.day, "", ""}, true
-		}},
-		clickTable{"report_link_weekly", []string{"brand_id", "week", "creator_id", "link_id"}, week},
-		clickTable{"report_creator_weekly", []string{"brand_id", "week", "creator_id"}, func(k clickKey) (clickKey, bool) {
-			k, ok := week(k)
+		clickTable{"report_brand_daily", []string{"brand_id", "day"}, one(func(k clickKey) clickKey { return clickKey{brandID: k.brandID, day: k.day} }),
+			func(k clickKey) []any { return []any{k.brandID, k.day} }},
+		clickTable{"report_link_blocks", []string{"brand_id", "span", "first_day", "creator_id", "link_id"}, blocks,
+			func(k clickKey) []any { return []any{k.brandID, k.span, k.day, k.creatorID, k.linkID} }},
+		clickTable{"report_creator_blocks", []string{"brand_id", "span", "first_day", "creator_id"}, func(k clickKey) []clickKey {
 			k.linkID = ""
-			return k, ok
-		}},
+			return blocks(k)
+		}, func(k clickKey) []any { return []any{k.brandID, k.span, k.day, k.creatorID} }},
 	)
 }
 
 func (k clickKey) less(o clickKey) bool {
 	if k.brandID != o.brandID {
 		return k.brandID < o.brandID
+	}
+	if k.span != o.span {
+		return k.span < o.span
 	}
 	if k.day != o.day {
 		return k.day < o.day
@@ -149,16 +162,14 @@ func clickStmts(links map[clickKey]*clickCounts, horizon map[string]string) []cl
 	for _, t := range clickTables(horizon) {
 		rows := map[clickKey]*clickCounts{}
 		for k, c := range links {
-			rk, ok := t.key(k)
-			if !ok {
-				continue
+			for _, rk := range t.rows(k) {
+				r := rows[rk]
+				if r == nil {
+					r = &clickCounts{}
+					rows[rk] = r
+				}
+				r.clicks, r.unique, r.bots = r.clicks+c.clicks, r.unique+c.unique, r.bots+c.bots
 			}
-			r := rows[rk]
-			if r == nil {
-				r = &clickCounts{}
-				rows[rk] = r
-			}
-			r.clicks, r.unique, r.bots = r.clicks+c.clicks, r.unique+c.unique, r.bots+c.bots
 		}
 		keys := make([]clickKey, 0, len(rows))
 		for k := range rows {
@@ -187,7 +198,7 @@ func addStmts(t clickTable, keys []clickKey, rows map[clickKey]*clickCounts) []c
 				b.WriteString(", ")
 			}
 			b.WriteString(marks)
-			args = append(args, []any{k.brandID, k.day, k.creatorID, k.linkID}[:nk]...)
+			args = append(args, t.args(k)...)
 			c := rows[k]
 			args = append(args, c.clicks, c.unique, c.bots)
 		}
@@ -247,7 +258,7 @@ func (s *Service) rebuildClicks(ctx context.Context, tx *gorm.DB, brandID string
 			if err := rows.Scan(&at, &creatorID, &linkID, &bot, &uniq); err != nil {
 				return err
 			}
-			k := clickKey{brandID, DayOf(at, loc), creatorID, linkID}
+			k := clickKey{brandID: brandID, day: DayOf(at, loc), creatorID: creatorID, linkID: linkID}
 			c := links[k]
 			if c == nil {
 				c = &clickCounts{}

@@ -1,6 +1,6 @@
 -- +goose Up
 -- Coarser rollups, so that a dashboard reads a few rows per link or creator
--- whatever its range (internal/report/weeks.go).
+-- whatever its range (internal/report/blocks.go).
 
 -- Daily per brand: the sum of the brand's creator rows of the day. The
 -- dashboard's totals and daily series read these.
@@ -21,12 +21,15 @@ CREATE TABLE report_brand_daily (
     PRIMARY KEY (brand_id, day)
 );
 
--- Weekly per link and per creator: the sums of the daily rows of a local
--- week (week = its Monday, 'YYYY-MM-DD'). Only sealed weeks are read
--- (report_seal); rows of weeks not yet sealed may be partial.
-CREATE TABLE report_link_weekly (
+-- Blocks per link and per creator: the sums of the daily rows of `span`
+-- local days (2, 4, 8, … 128) from `first_day`, aligned on the calendar
+-- (first_day's day number since 1970-01-01 is a multiple of span). Any range
+-- is a few blocks and days. Only sealed blocks are read (report_seal);
+-- rows of blocks not yet sealed may be partial.
+CREATE TABLE report_link_blocks (
     brand_id       TEXT NOT NULL,
-    week           TEXT NOT NULL,
+    span           INTEGER NOT NULL,
+    first_day      TEXT NOT NULL,
     creator_id     TEXT NOT NULL,
     link_id        TEXT NOT NULL,
     clicks         BIGINT NOT NULL DEFAULT 0,
@@ -36,12 +39,13 @@ CREATE TABLE report_link_weekly (
     revenue        BIGINT NOT NULL DEFAULT 0,
     refunded       BIGINT NOT NULL DEFAULT 0,
     commission     BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (brand_id, week, creator_id, link_id)
+    PRIMARY KEY (brand_id, span, first_day, creator_id, link_id)
 );
 
-CREATE TABLE report_creator_weekly (
+CREATE TABLE report_creator_blocks (
     brand_id             TEXT NOT NULL,
-    week                 TEXT NOT NULL,
+    span                 INTEGER NOT NULL,
+    first_day            TEXT NOT NULL,
     creator_id           TEXT NOT NULL,
     clicks               BIGINT NOT NULL DEFAULT 0,
     unique_clicks        BIGINT NOT NULL DEFAULT 0,
@@ -54,11 +58,11 @@ CREATE TABLE report_creator_weekly (
     margin_unknown       BIGINT NOT NULL DEFAULT 0,
     new_customers        BIGINT NOT NULL DEFAULT 0,
     returning_customers  BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (brand_id, week, creator_id)
+    PRIMARY KEY (brand_id, span, first_day, creator_id)
 );
 
--- Per brand, the last Sunday up to which every week's rows equal the sums
--- of its days.
+-- Per brand, the last day up to which every block's rows equal the sums of
+-- its days.
 CREATE TABLE report_seal (
     brand_id        TEXT PRIMARY KEY,
     sealed_through  TEXT NOT NULL
@@ -66,6 +70,6 @@ CREATE TABLE report_seal (
 
 -- +goose Down
 DROP TABLE report_seal;
-DROP TABLE report_creator_weekly;
-DROP TABLE report_link_weekly;
+DROP TABLE report_creator_blocks;
+DROP TABLE report_link_blocks;
 DROP TABLE report_brand_daily;
