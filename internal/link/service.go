@@ -211,7 +211,7 @@ func (s *Service) ForCreator(ctx context.Context, brandID, creatorID string) ([]
 		ids[i] = l.ID
 		out[i].Link = l
 	}
-	stats, err := s.stats(ctx, brandID, ids)
+	stats, err := s.stats(ctx, brandID, creatorID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -223,10 +223,11 @@ func (s *Service) ForCreator(ctx context.Context, brandID, creatorID string) ([]
 
 // Stats returns one of the brand's links' click counts.
 func (s *Service) Stats(ctx context.Context, brandID, id string) (*Stats, error) {
-	if _, err := s.Get(ctx, brandID, id); err != nil {
+	l, err := s.Get(ctx, brandID, id)
+	if err != nil {
 		return nil, err
 	}
-	m, err := s.stats(ctx, brandID, []string{id})
+	m, err := s.stats(ctx, brandID, l.CreatorID, []string{id})
 	if err != nil {
 		return nil, err
 	}
@@ -234,18 +235,19 @@ func (s *Service) Stats(ctx context.Context, brandID, id string) (*Stats, error)
 	return &st, nil
 }
 
-func (s *Service) stats(ctx context.Context, brandID string, ids []string) (map[string]Stats, error) {
+// stats are the links' click counts of all time, from the daily link
+// rollup (internal/report), which the click writer keeps in each batch's
+// own transaction: a few rows per link and day, never the raw clicks.
+func (s *Service) stats(ctx context.Context, brandID, creatorID string, ids []string) (map[string]Stats, error) {
 	var rows []struct {
 		LinkID string
 		Human  int64
 		Unique int64
 		Bots   int64
 	}
-	err := s.db.WithContext(ctx).Table("clicks").Select(`link_id,
-		SUM(CASE WHEN is_bot THEN 0 ELSE 1 END) AS human,
-		SUM(CASE WHEN is_unique THEN 1 ELSE 0 END) AS "unique",
-		SUM(CASE WHEN is_bot THEN 1 ELSE 0 END) AS bots`).
-		Where("brand_id = ? AND link_id IN ?", brandID, ids).Group("link_id").Scan(&rows).Error
+	err := s.db.WithContext(ctx).Table("report_link_daily").
+		Select(`link_id, SUM(clicks) AS human, SUM(unique_clicks) AS "unique", SUM(bot_clicks) AS bots`).
+		Where("brand_id = ? AND creator_id = ? AND link_id IN ?", brandID, creatorID, ids).Group("link_id").Scan(&rows).Error
 	out := map[string]Stats{}
 	for _, r := range rows {
 		out[r.LinkID] = Stats{Clicks: r.Human, UniqueClicks: r.Unique, BotClicks: r.Bots}
