@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -84,22 +85,39 @@ func (a *App) apiExport(c echo.Context) error {
 	return a.streamExport(c, b, dataset, from, to)
 }
 
-// streamExport writes the CSV as it is read. A failure after the first
-// bytes cannot become an error page any more: it is logged and the
-// download ends short.
+// streamExport writes the CSV as it is read.
 func (a *App) streamExport(c echo.Context, b *brand.Brand, dataset string, from, to time.Time) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, export.Filename(b, dataset, from, to)))
 	h.Set("Cache-Control", "no-store")
-	c.Response().WriteHeader(http.StatusOK)
+	return a.stream(c, func(w io.Writer) error { return a.exports.Write(c.Request().Context(), b, dataset, from, to, w) },
+		"export failed", "dataset", dataset, "brand_id", b.ID)
+}
+
+// stream answers 200 with what write writes, buffered. A failure before
+// the first bytes went out is an ordinary error reply. After, the status
+// cannot change any more: the failure is logged and the connection
+// aborted, so that the client sees an incomplete download (no final chunk)
+// rather than a file that looks whole.
+func (a *App) stream(c echo.Context, write func(w io.Writer) error, msg string, logArgs ...any) error {
 	w := bufio.NewWriterSize(c.Response(), 64<<10)
-	err := a.exports.Write(c.Request().Context(), b, dataset, from, to, w)
+	err := write(w)
 	if err == nil {
 		err = w.Flush()
 	}
-	if err != nil {
-		a.log.ErrorContext(c.Request().Context(), "export failed", "err", err, "dataset", dataset, "brand_id", b.ID)
+	if err == nil {
+		if !c.Response().Committed {
+			c.Response().WriteHeader(http.StatusOK) // an empty body
+		}
+		return nil
 	}
-	return nil
+	a.log.ErrorContext(c.Request().Context(), msg, append([]any{"err", err, "sent", c.Response().Committed}, logArgs...)...)
+	if !c.Response().Committed {
+		for _, k := range []string{echo.HeaderContentType, echo.HeaderContentDisposition} {
+			c.Response().Header().Del(k)
+		}
+		return err
+	}
+	panic(http.ErrAbortHandler)
 }

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -85,5 +88,72 @@ func TestSafeNext(t *testing.T) {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestStreamFailureIsNeverAWholeLookingFile: a download that fails after
+// its first bytes went out ends with a broken connection, not a clean end
+// of a shorter file; one that fails before is an ordinary error reply.
+func TestStreamFailureIsNeverAWholeLookingFile(t *testing.T) {
+	app, err := New(Deps{Config: testConfig(t, map[string]string{}), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := app.Handler()
+	// Rows that do not compress to nothing (the client asks for gzip).
+	rnd := make([]byte, 50)
+	if _, err := rand.Read(rnd); err != nil {
+		t.Fatal(err)
+	}
+	row := hex.EncodeToString(rnd) + "\n"
+	fail := func(after int) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+			return app.stream(c, func(w io.Writer) error {
+				for i := range after {
+					if _, err := io.WriteString(w, fmt.Sprint(i)+row); err != nil {
+						return err
+					}
+				}
+				if after < 0 {
+					return nil
+				}
+				return io.ErrUnexpectedEOF // the database went away
+			}, "test stream failed")
+		}
+	}
+	e.GET("/late", fail(5000)) // 500 kB: past the 64 kB buffer
+	e.GET("/early", fail(10))  // 1 kB: still buffered
+	e.GET("/whole", fail(-1))  // no failure
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+
+	res, err := http.Get(srv.URL + "/late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || err == nil {
+		t.Fatalf("late failure: status %d, read %d bytes, err %v; want 200 and a read error", res.StatusCode, len(body), err)
+	}
+	res, err = http.Get(srv.URL + "/early")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusInternalServerError || strings.Contains(string(body), row) ||
+		strings.HasPrefix(res.Header.Get(echo.HeaderContentType), "text/csv") {
+		t.Fatalf("early failure: status %d %s, body %q", res.StatusCode, res.Header.Get(echo.HeaderContentType), body)
+	}
+	res, err = http.Get(srv.URL + "/whole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || err != nil || len(body) != 0 {
+		t.Fatalf("empty stream: status %d, %d bytes, err %v", res.StatusCode, len(body), err)
 	}
 }
