@@ -105,6 +105,16 @@ func TestFraudSignalsHoldAndRelease(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%d held entries", n)
 		}
+		// The creator sees it held, not payable.
+		jb := a.portalLogin(t, "jo@creator.test")
+		for _, page := range []struct{ path, held, payable string }{
+			{"/portal/earnings", `id="balance-held">10.00`, `id="balance-payable">0.00`},
+			{"/portal/payouts", `id="payout-held">10.00`, `id="payout-payable">0.00`},
+		} {
+			if _, body := jb.get(page.path); !strings.Contains(body, page.held) || !strings.Contains(body, page.payable) {
+				t.Errorf("%s while held:\n%s", page.path, body)
+			}
+		}
 
 		// Another brand's owner cannot release it (404), nor an analyst (403).
 		resp, _ = other.post("/signals", "/signals/holds/"+m[1]+"/release", url.Values{"release_reason": {"x"}})
@@ -130,6 +140,9 @@ func TestFraudSignalsHoldAndRelease(t *testing.T) {
 		db.Table("commission_holds").Where("hold_id = ? AND released_at IS NULL", m[1]).Count(&n)
 		if n != 0 {
 			t.Errorf("%d entries still held", n)
+		}
+		if _, body := jb.get("/portal/earnings"); strings.Contains(body, `id="balance-held"`) || !strings.Contains(body, `id="balance-payable">10.00`) {
+			t.Errorf("portal after the release:\n%s", body)
 		}
 	})
 }
