@@ -21,11 +21,19 @@ CREATE TABLE report_brand_daily (
     PRIMARY KEY (brand_id, day)
 );
 
+-- Brands with rollups from before this migration.
+INSERT INTO report_brand_daily (brand_id, day, clicks, unique_clicks, bot_clicks, orders, revenue, refunded, commission,
+    gross_margin, margin_unknown, new_customers, returning_customers)
+SELECT brand_id, day, SUM(clicks), SUM(unique_clicks), SUM(bot_clicks), SUM(orders), SUM(revenue), SUM(refunded), SUM(commission),
+    SUM(gross_margin), SUM(margin_unknown), SUM(new_customers), SUM(returning_customers)
+FROM report_creator_daily GROUP BY brand_id, day;
+
 -- Blocks per link and per creator: the sums of the daily rows of `span`
 -- local days (2, 4, 8, … 128) from `first_day`, aligned on the calendar
 -- (first_day's day number since 1970-01-01 is a multiple of span). Any range
 -- is a few blocks and days. Only sealed blocks are read (report_seal);
--- rows of blocks not yet sealed may be partial.
+-- rows of blocks not yet sealed may be partial. The refresher seals the
+-- blocks of brands that have rollups from before this migration.
 CREATE TABLE report_link_blocks (
     brand_id       TEXT NOT NULL,
     span           INTEGER NOT NULL,
