@@ -191,18 +191,22 @@ func setExcluded(cols []string) string {
 	return strings.Join(parts, ", ")
 }
 
+// blockTables are the rollups kept in blocks: the daily table, the block
+// table, the key columns after the brand and day, and the summed columns.
+var blockTables = []struct {
+	daily, blocks string
+	keys          string
+	cols          []string
+}{
+	{"report_link_daily", "report_link_blocks", "creator_id, link_id", linkCols},
+	{"report_creator_daily", "report_creator_blocks", "creator_id", creatorCols},
+}
+
 // recomputeBlock sets a block's rows of the brand to the sums of its two
 // halves (days for span 2), for the given creators or (nil) all.
 func recomputeBlock(tx *gorm.DB, brandID string, b block, creators []string) error {
 	half := b.span / 2
-	for _, t := range []struct {
-		daily, blocks string
-		keys          string
-		cols          []string
-	}{
-		{"report_link_daily", "report_link_blocks", "creator_id, link_id", linkCols},
-		{"report_creator_daily", "report_creator_blocks", "creator_id", creatorCols},
-	} {
+	for _, t := range blockTables {
 		del, args := "DELETE FROM "+t.blocks+" WHERE brand_id = ? AND span = ? AND first_day = ?", []any{brandID, b.span, b.start}
 		src, srcArgs := t.daily+" WHERE brand_id = ? AND day >= ? AND day < ?", []any{brandID, b.start, addDays(b.start, b.span)}
 		if half > 1 {
@@ -246,14 +250,7 @@ func (s *Service) rebuildBlocks(tx *gorm.DB, brandID, through string) error {
 		return "date('1970-01-01', '+' || (" + n + ") || ' days')"
 	}
 	for _, sp := range spans {
-		for _, t := range []struct {
-			daily, blocks string
-			keys          string
-			cols          []string
-		}{
-			{"report_link_daily", "report_link_blocks", "creator_id, link_id", linkCols},
-			{"report_creator_daily", "report_creator_blocks", "creator_id", creatorCols},
-		} {
+		for _, t := range blockTables {
 			src, col := t.daily+" WHERE brand_id = ?", "day"
 			args := []any{brandID}
 			if sp > 2 {
