@@ -8,6 +8,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,29 +61,59 @@ func nonHuman(head bool, purpose, ua string) string {
 	return ""
 }
 
-// botCache remembers crawler detection per user agent: the detector runs
-// large regular expressions (~100 µs), and a few user agents make most
-// traffic. It is used by the writer's single goroutine only.
-type botCache struct {
+// uaCache remembers what a user agent says, per user agent: whether it is
+// a bot (the crawler detector runs large regular expressions, ~100 µs) and
+// its device class. A few user agents make most traffic. It is used by the
+// writer's single goroutine only.
+type uaCache struct {
+	m   map[string]uaInfo
+	max int
+}
+
+type uaInfo struct{ why, device string }
+
+func newUACache(max int) *uaCache { return &uaCache{m: make(map[string]uaInfo, 1024), max: max} }
+
+// info is nonHuman and DeviceClass of a request with this user agent.
+func (b *uaCache) info(head bool, purpose, ua string) uaInfo {
+	if len(ua) > 512 {
+		return uaInfo{nonHuman(head, purpose, ua), DeviceClass(ua)}
+	}
+	in, ok := b.m[ua]
+	if !ok {
+		in = uaInfo{nonHuman(false, "", ua), DeviceClass(ua)}
+		if len(b.m) >= b.max {
+			clear(b.m) // simple bound: start over rather than grow without limit
+		}
+		b.m[ua] = in
+	}
+	if head || purpose != "" {
+		in.why = nonHuman(head, purpose, ua)
+	}
+	return in
+}
+
+// refCache remembers ReferrerHost per Referer header; the writer's only.
+type refCache struct {
 	m   map[string]string
 	max int
 }
 
-func newBotCache(max int) *botCache { return &botCache{m: make(map[string]string, 1024), max: max} }
+func newRefCache(max int) *refCache { return &refCache{m: make(map[string]string, 256), max: max} }
 
-func (b *botCache) nonHuman(head bool, purpose, ua string) string {
-	if head || purpose != "" || len(ua) > 512 {
-		return nonHuman(head, purpose, ua)
+func (c *refCache) host(ref string) string {
+	if ref == "" || len(ref) > 256 {
+		return ReferrerHost(ref)
 	}
-	if why, ok := b.m[ua]; ok {
-		return why
+	h, ok := c.m[ref]
+	if !ok {
+		h = ReferrerHost(ref)
+		if len(c.m) >= c.max {
+			clear(c.m)
+		}
+		c.m[ref] = h
 	}
-	why := nonHuman(false, "", ua)
-	if len(b.m) >= b.max {
-		clear(b.m) // simple bound: start over rather than grow without limit
-	}
-	b.m[ua] = why
-	return why
+	return h
 }
 
 // Device classes.
@@ -129,8 +161,9 @@ func ReferrerHost(ref string) string {
 type Hasher struct {
 	master string
 	mu     sync.Mutex
-	day    string
-	key    []byte
+	day    int // yyyymmdd of the key
+	mac    hash.Hash
+	sum    [sha256.Size]byte
 }
 
 // NewHasher keys visitor hashes from the master secret.
@@ -138,18 +171,19 @@ func NewHasher(master string) *Hasher { return &Hasher{master: master} }
 
 // Visitor returns the day's hash of ip and user agent.
 func (h *Hasher) Visitor(at time.Time, ip, ua string) string {
-	day := at.UTC().Format("2006-01-02")
+	y, m, d := at.UTC().Date()
+	day := y*10000 + int(m)*100 + d
 	h.mu.Lock()
-	if h.day != day {
-		h.day, h.key = day, secret.Derive(h.master, "visitor-hash/"+day)
+	defer h.mu.Unlock()
+	if h.mac == nil || h.day != day {
+		key := secret.Derive(h.master, "visitor-hash/"+at.UTC().Format("2006-01-02"))
+		h.day, h.mac = day, hmac.New(sha256.New, key)
 	}
-	key := h.key
-	h.mu.Unlock()
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(ip))
-	m.Write([]byte{0})
-	m.Write([]byte(ua))
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	h.mac.Reset()
+	io.WriteString(h.mac, ip)
+	h.mac.Write([]byte{0})
+	io.WriteString(h.mac, ua)
+	return hex.EncodeToString(h.mac.Sum(h.sum[:0])[:16])
 }
 
 // UniqueWindow is how long a visitor's repeat clicks on a link are not unique.
@@ -161,23 +195,28 @@ const MaxVisitorLinks = 1_000_000
 // Deduper remembers when each visitor last clicked each link, in memory.
 type Deduper struct {
 	mu    sync.Mutex
-	last  map[string]time.Time
+	last  map[visitorLink]int64 // unix nanoseconds of the last click
 	sweep time.Time
 	max   int
 }
 
+// visitorLink keys the deduper with the click's own strings: no new string
+// per click.
+type visitorLink struct{ visitor, link string }
+
 // NewDeduper returns an empty deduper holding at most MaxVisitorLinks pairs.
-func NewDeduper() *Deduper { return &Deduper{last: map[string]time.Time{}, max: MaxVisitorLinks} }
+func NewDeduper() *Deduper { return &Deduper{last: map[visitorLink]int64{}, max: MaxVisitorLinks} }
 
 // Unique records a human click and reports whether it is the visitor's first
 // on that link within the window.
 func (d *Deduper) Unique(visitor, linkID string, at time.Time) bool {
-	k := visitor + "|" + linkID
+	k := visitorLink{visitor, linkID}
+	now := at.UnixNano()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if at.Sub(d.sweep) > UniqueWindow || len(d.last) >= d.max {
 		for key, t := range d.last {
-			if at.Sub(t) >= UniqueWindow {
+			if now-t >= int64(UniqueWindow) {
 				delete(d.last, key)
 			}
 		}
@@ -190,6 +229,6 @@ func (d *Deduper) Unique(visitor, linkID string, at time.Time) bool {
 		}
 	}
 	prev, seen := d.last[k]
-	d.last[k] = at
-	return !seen || at.Sub(prev) >= UniqueWindow
+	d.last[k] = now
+	return !seen || now-prev >= int64(UniqueWindow)
 }

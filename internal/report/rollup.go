@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -88,8 +89,11 @@ func (s *Service) ClickRollup(ctx context.Context, batch []click.Event) ([]click
 			links[k] = c
 		}
 		c.add(e.IsBot, e.IsUnique)
+		if i%256 == 255 {
+			runtime.Gosched() // the redirects run between chunks of a large batch (see click.yield)
+		}
 	}
-	return clickStmts(links, horizon), nil
+	return clickStmts(links, horizon, s.db.Dialect == store.Postgres), nil
 }
 
 // clickTable is one rollup the click counts are added to: its table, its
@@ -156,8 +160,9 @@ func (k clickKey) less(o clickKey) bool {
 }
 
 // clickStmts turns per-link counts into upserts adding them to the rollups
-// (see clickTables).
-func clickStmts(links map[clickKey]*clickCounts, horizon map[string]string) []click.Stmt {
+// (see clickTables): on PostgreSQL (arrays) one statement per table with
+// the rows as arrays, else multi-row VALUES.
+func clickStmts(links map[clickKey]*clickCounts, horizon map[string]string, arrays bool) []click.Stmt {
 	var out []click.Stmt
 	for _, t := range clickTables(horizon) {
 		rows := map[clickKey]*clickCounts{}
@@ -177,9 +182,56 @@ func clickStmts(links map[clickKey]*clickCounts, horizon map[string]string) []cl
 		}
 		// A fixed order of rows: concurrent writers lock them alike.
 		sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
-		out = append(out, addStmts(t, keys, rows)...)
+		if arrays {
+			out = append(out, arrayStmt(t, keys, rows))
+		} else {
+			out = append(out, addStmts(t, keys, rows)...)
+		}
 	}
 	return out
+}
+
+// addUpdate is the ON CONFLICT clause adding the counts to t's row.
+func addUpdate(t clickTable) string {
+	return " ON CONFLICT (" + strings.Join(t.cols, ", ") + ") DO UPDATE SET clicks = " + t.table + ".clicks + excluded.clicks, " +
+		"unique_clicks = " + t.table + ".unique_clicks + excluded.unique_clicks, bot_clicks = " + t.table + ".bot_clicks + excluded.bot_clicks"
+}
+
+// arrayStmt is one PostgreSQL upsert adding rows' counts to t, the rows
+// passed as one array per column: the same statement text for any number
+// of rows (prepared once per connection), a few parameters instead of
+// thousands, and rows taken in keys' order (WITH ORDINALITY) so that
+// concurrent writers lock them alike.
+func arrayStmt(t clickTable, keys []clickKey, rows map[clickKey]*clickCounts) click.Stmt {
+	nk := len(t.cols)
+	args := make([]any, nk+3)
+	casts := make([]string, nk+3)
+	for j, c := range t.cols {
+		if c == "span" {
+			args[j], casts[j] = make([]int64, 0, len(keys)), "?::bigint[]"
+		} else {
+			args[j], casts[j] = make([]string, 0, len(keys)), "?::text[]"
+		}
+	}
+	counts := [3][]int64{make([]int64, 0, len(keys)), make([]int64, 0, len(keys)), make([]int64, 0, len(keys))}
+	for _, k := range keys {
+		for j, v := range t.args(k) {
+			switch v := v.(type) {
+			case int:
+				args[j] = append(args[j].([]int64), int64(v))
+			case string:
+				args[j] = append(args[j].([]string), v)
+			}
+		}
+		c := rows[k]
+		counts[0], counts[1], counts[2] = append(counts[0], c.clicks), append(counts[1], c.unique), append(counts[2], c.bots)
+	}
+	for i := range counts {
+		args[nk+i], casts[nk+i] = counts[i], "?::bigint[]"
+	}
+	cols := strings.Join(t.cols, ", ") + ", clicks, unique_clicks, bot_clicks"
+	return click.Stmt{SQL: "INSERT INTO " + t.table + " (" + cols + ") SELECT " + cols + " FROM unnest(" + strings.Join(casts, ", ") +
+		") WITH ORDINALITY AS r(" + cols + ", n) ORDER BY n" + addUpdate(t), Args: args}
 }
 
 // addStmts are upserts adding rows' counts to t, 500 rows a statement.
@@ -202,8 +254,7 @@ func addStmts(t clickTable, keys []clickKey, rows map[clickKey]*clickCounts) []c
 			c := rows[k]
 			args = append(args, c.clicks, c.unique, c.bots)
 		}
-		b.WriteString(" ON CONFLICT (" + strings.Join(t.cols, ", ") + ") DO UPDATE SET clicks = " + t.table + ".clicks + excluded.clicks, " +
-			"unique_clicks = " + t.table + ".unique_clicks + excluded.unique_clicks, bot_clicks = " + t.table + ".bot_clicks + excluded.bot_clicks")
+		b.WriteString(addUpdate(t))
 		out = append(out, click.Stmt{SQL: b.String(), Args: args})
 		keys = keys[n:]
 	}
@@ -270,5 +321,5 @@ func (s *Service) rebuildClicks(ctx context.Context, tx *gorm.DB, brandID string
 			return err
 		}
 	}
-	return execStmts(tx, clickStmts(links, nil))
+	return execStmts(tx, clickStmts(links, nil, false))
 }

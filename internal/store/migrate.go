@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
 	"testing/fstest"
 
@@ -19,6 +20,15 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this build of Cl
 // sqliteTypes maps PostgreSQL type names used in migrations to the names
 // SQLite's driver reads back as the same Go types.
 var sqliteTypes = strings.NewReplacer("TIMESTAMPTZ", "TIMESTAMP", "BYTEA", "BLOB", "JSONB", "TEXT")
+
+// postgresOnly is a section of a migration that SQLite skips: the lines
+// from "-- postgres only {" to "-- }".
+var postgresOnly = regexp.MustCompile(`(?ms)^-- postgres only \{$.*?^-- \}$`)
+
+// forSQLite is a migration as SQLite runs it.
+func forSQLite(sql string) string {
+	return sqliteTypes.Replace(postgresOnly.ReplaceAllString(sql, ""))
+}
 
 func (db *DB) provider() (*goose.Provider, error) {
 	var fsys fs.FS = migrations.FS
@@ -35,7 +45,7 @@ func (db *DB) provider() (*goose.Provider, error) {
 			if err != nil {
 				return nil, err
 			}
-			m[name] = &fstest.MapFile{Data: []byte(sqliteTypes.Replace(string(b)))}
+			m[name] = &fstest.MapFile{Data: []byte(forSQLite(string(b)))}
 		}
 		fsys = m
 	}
