@@ -157,8 +157,8 @@ func (l *loader) closedLoop(ctx context.Context, conns int, d time.Duration) res
 // 1 ms ticker releases the requests due by then to a pool of workers. Each
 // request has a scheduled send time (start + i/rate) and its latency is
 // counted from it, so a stall that delays sending is counted in full
-// (no coordinated omission). answered, when not nil, counts each 302.
-func (l *loader) openLoop(ctx context.Context, rate float64, d time.Duration, workers int, answered *atomic.Int64) result {
+// (no coordinated omission).
+func (l *loader) openLoop(ctx context.Context, rate float64, d time.Duration, workers int) result {
 	total := int(rate * d.Seconds())
 	jobs := make(chan time.Time, total)
 	var (
@@ -181,9 +181,6 @@ func (l *loader) openLoop(ctx context.Context, rate float64, d time.Duration, wo
 				if l.do(r) {
 					lat = append(lat, time.Since(sched))
 					ok.Add(1)
-					if answered != nil {
-						answered.Add(1)
-					}
 				} else {
 					errs.Add(1)
 				}

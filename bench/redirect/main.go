@@ -24,7 +24,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/cloutapp/clout/bench/internal/benchdb"
@@ -49,6 +48,10 @@ type options struct {
 }
 
 func main() {
+	if os.Getenv(loadgenEnv) != "" {
+		loadgenMain()
+		return
+	}
 	var o options
 	flag.StringVar(&o.dialect, "db", "sqlite", "database: sqlite or postgres")
 	flag.StringVar(&o.dsn, "dsn", cmp.Or(os.Getenv("TEST_DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"),
@@ -86,9 +89,9 @@ func (s *summary) print(o options) {
 func run(ctx context.Context, o options) (*summary, error) {
 	sum := &summary{}
 	fmt.Printf("redirect bench on %s: %d CPUs, GOMAXPROCS %d (default).\n", o.dialect, runtime.NumCPU(), runtime.GOMAXPROCS(0))
-	fmt.Println("NOTE: the load generator runs in this process and shares these CPUs with both servers (and, on SQLite, the")
-	fmt.Println("      database; PostgreSQL is another process on the same machine): absolute req/s understate what the app")
-	fmt.Println("      serves on its own, and the app/baseline ratio is measured under the same handicap for both.")
+	fmt.Println("NOTE: the load generator is a process of its own (this program again) on the same machine: it shares these")
+	fmt.Println("      CPUs with both servers and the database, so absolute req/s understate what the app serves on its own;")
+	fmt.Println("      the app/baseline ratio is measured under the same handicap for both.")
 
 	idle := benchdb.MarkCPU()
 	time.Sleep(time.Second)
@@ -144,16 +147,26 @@ func run(ctx context.Context, o options) (*summary, error) {
 
 	// 1. Peak throughput, closed loop, alternating.
 	fmt.Printf("\n-- 1. peak throughput: closed loop, %d connections, %s per round, baseline and app alternating --\n", o.conns, o.duration)
-	lb, la := newLoader(baseSrv.url, slugs, o.conns), newLoader(appSrv.url, slugs, o.conns)
+	gen, err := startGenerator(slugs)
+	if err != nil {
+		return sum, fmt.Errorf("starting the load generator: %w", err)
+	}
+	defer gen.close()
 	warm := min(time.Second, o.duration/5)
-	lb.closedLoop(ctx, o.conns, warm)
-	la.closedLoop(ctx, o.conns, warm)
+	for _, u := range []string{baseSrv.url, appSrv.url} {
+		if _, err := gen.closedLoop(u, o.conns, warm); err != nil {
+			return sum, err
+		}
+	}
 	if _, err := caughtUp(ctx, a, appSrv, time.Minute); err != nil {
 		return sum, err
 	}
 	var bestB, bestA result
 	for round := range 2 {
-		rb := lb.closedLoop(ctx, o.conns, o.duration)
+		rb, err := gen.closedLoop(baseSrv.url, o.conns, o.duration)
+		if err != nil {
+			return sum, err
+		}
 		fmt.Printf("round %d baseline %s\n", round+1, rb)
 		sum.Noise.Note(fmt.Sprintf("peak round %d (baseline)", round+1), rb.cpu)
 		var prof *os.File
@@ -166,10 +179,13 @@ func run(ctx context.Context, o options) (*summary, error) {
 			}
 		}
 		dropped0 := a.Clicks.Dropped()
-		ra := la.closedLoop(ctx, o.conns, o.duration)
+		ra, err := gen.closedLoop(appSrv.url, o.conns, o.duration)
 		if prof != nil {
 			pprof.StopCPUProfile()
 			prof.Close()
+		}
+		if err != nil {
+			return sum, err
 		}
 		backlog := a.Clicks.Pending()
 		took, err := caughtUp(ctx, a, appSrv, 2*time.Minute)
@@ -207,11 +223,16 @@ func run(ctx context.Context, o options) (*summary, error) {
 	workers := o.conns
 	half := bestA.rps() / 2
 	fmt.Printf("\n-- 2. latency at half the app's peak: open loop, %.0f req/s for %s, %d workers, from scheduled send time --\n", half, o.duration, workers)
-	lbo, lao := newLoader(baseSrv.url, slugs, workers), newLoader(appSrv.url, slugs, workers)
-	ob := lbo.openLoop(ctx, half, o.duration, workers, nil)
+	ob, err := gen.openLoop(baseSrv.url, half, o.duration, workers)
+	if err != nil {
+		return sum, err
+	}
 	fmt.Printf("baseline %s, longest wait for a worker %s\n", ob, ms(ob.maxWait))
 	sum.Noise.Note("the half-peak run (baseline)", ob.cpu)
-	oa := lao.openLoop(ctx, half, o.duration, workers, nil)
+	oa, err := gen.openLoop(appSrv.url, half, o.duration, workers)
+	if err != nil {
+		return sum, err
+	}
 	fmt.Printf("app      %s, longest wait for a worker %s\n", oa, ms(oa.maxWait))
 	sum.Noise.Note("the half-peak run (app)", oa.cpu)
 	if oa.errs > 0 {
@@ -225,7 +246,7 @@ func run(ctx context.Context, o options) (*summary, error) {
 	sum.Add("  same rate, baseline (info)", fmt.Sprintf("p99 %s (p50 %s, p95 %s)", ms(ob.pct(.99)), ms(ob.pct(.5)), ms(ob.pct(.95))), nil)
 
 	// 3. 80% of the peak, sustained.
-	if err := sustained(ctx, o, a, appSrv, lao, bestA.rps()*0.8, workers, sum); err != nil {
+	if err := sustained(ctx, o, a, appSrv, gen, bestA.rps()*0.8, workers, sum); err != nil {
 		return sum, err
 	}
 
@@ -312,14 +333,13 @@ type sample struct {
 // every click answered by t is in the database. The lag of sample t is the
 // time of the first sample with W >= S(t), minus t; the max over samples is
 // reported (resolution: the 100 ms sampling).
-func sustained(ctx context.Context, o options, a *app.App, s *server, l *loader, rate float64, workers int, sum *summary) error {
+func sustained(ctx context.Context, o options, a *app.App, s *server, gen *generator, rate float64, workers int, sum *summary) error {
 	fmt.Printf("\n-- 3. sustained: open loop, %.0f req/s (80%% of the app's peak) for %s --\n", rate, o.sustain)
 	if _, err := caughtUp(ctx, a, s, 2*time.Minute); err != nil {
 		return err
 	}
 	s0, w0, d0 := s.started.Load(), a.Clicks.Written()+a.Clicks.Dropped(), a.Clicks.Dropped()
 	var (
-		answered atomic.Int64
 		ss, ws   []sample
 		maxQueue int
 		start    = time.Now()
@@ -342,17 +362,20 @@ func sustained(ctx context.Context, o options, a *app.App, s *server, l *loader,
 			}
 		}
 	}()
-	res := l.openLoop(ctx, rate, o.sustain, workers, &answered)
+	res, gerr := gen.openLoop(s.url, rate, o.sustain, workers)
 	loadEnd := time.Since(start)
 	took, werr := caughtUp(ctx, a, s, time.Minute)
 	time.Sleep(sampleEvery + 10*time.Millisecond) // one more sample, now that all is written
 	close(stop)
 	<-done
+	if gerr != nil {
+		return gerr
+	}
 	dropped := a.Clicks.Dropped() - d0
 	fmt.Printf("app %s, longest wait for a worker %s\n", res, ms(res.maxWait))
 	sum.Noise.Note("the sustained run", res.cpu)
 	fmt.Printf("redirects answered (302): %d; requests served: %d; clicks queued at most %d; all written %s after the load ended\n",
-		answered.Load(), s.started.Load()-s0, maxQueue, took.Round(time.Millisecond))
+		res.ok, s.started.Load()-s0, maxQueue, took.Round(time.Millisecond))
 	var maxLag time.Duration
 	var at time.Duration
 	caught := true

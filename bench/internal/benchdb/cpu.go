@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -18,8 +19,41 @@ const clockTick = 10 * time.Millisecond
 // processes (those that have exited included) and by the whole machine, so that a phase can say how busy the
 // cores were and whether something else was competing for them.
 type CPUMark struct {
-	at                   time.Time
-	self, postgres, busy time.Duration // busy: every process (0 if /proc is unreadable)
+	at                        time.Time
+	self, postgres, gen, busy time.Duration // busy: every process (0 if /proc is unreadable)
+}
+
+// generatorPID is a load generator process started by this one (0: none),
+// whose CPU time is reported apart from "others".
+var generatorPID atomic.Int64
+
+// WatchGenerator reports pid's CPU time as the load generator's in every
+// later reading.
+func WatchGenerator(pid int) { generatorPID.Store(int64(pid)) }
+
+// procTicks is utime+stime (and, with children, cutime+cstime) of a
+// /proc/PID/stat line, and the process's name.
+func procTicks(stat string, children bool) (name string, ticks int64, ok bool) {
+	open, end := strings.IndexByte(stat, '('), strings.LastIndexByte(stat, ')')
+	if open < 0 || end < open {
+		return "", 0, false
+	}
+	// From field 3 (state): utime and stime are fields 14 and 15, and
+	// cutime and cstime (16 and 17) the times of children that have
+	// exited.
+	f := strings.Fields(stat[end+1:])
+	last := 13
+	if children {
+		last = 15
+	}
+	if len(f) < last {
+		return "", 0, false
+	}
+	for _, v := range f[11:last] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		ticks += n
+	}
+	return stat[open+1 : end], ticks, true
 }
 
 // MarkCPU reads the CPU times now.
@@ -44,27 +78,22 @@ func MarkCPU() CPUMark {
 			m.busy = time.Duration(ticks) * clockTick
 		}
 	}
+	if pid := generatorPID.Load(); pid > 0 {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+			if _, ticks, ok := procTicks(string(b), false); ok {
+				m.gen = time.Duration(ticks) * clockTick
+			}
+		}
+	}
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, p := range stats {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			continue
 		}
-		s := string(b)
-		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < open || s[open+1:end] != "postgres" {
-			continue
-		}
-		// From field 3 (state): utime and stime are fields 14 and 15, and
-		// cutime and cstime (16 and 17) the times of children that have
-		// exited, so that backends closed during a phase still count.
-		f := strings.Fields(s[end+1:])
-		if len(f) > 14 {
-			var ticks int64
-			for _, v := range f[11:15] {
-				n, _ := strconv.ParseInt(v, 10, 64)
-				ticks += n
-			}
+		// A backend closed during a phase still counts: the postmaster's
+		// children's times include it.
+		if name, ticks, ok := procTicks(string(b), true); ok && name == "postgres" {
 			m.postgres += time.Duration(ticks) * clockTick
 		}
 	}
@@ -72,16 +101,17 @@ func MarkCPU() CPUMark {
 }
 
 // CPUUse is CPU used over a phase, in cores.
-type CPUUse struct{ Self, Postgres, Other float64 }
+type CPUUse struct{ Self, Postgres, Generator, Other float64 }
 
 // Since is the CPU used from m to now: by this process, by PostgreSQL, and
 // by everything else on the machine.
 func (m CPUMark) Since() CPUUse {
 	n := MarkCPU()
 	wall := n.at.Sub(m.at).Seconds()
-	u := CPUUse{Self: (n.self - m.self).Seconds() / wall, Postgres: (n.postgres - m.postgres).Seconds() / wall}
+	u := CPUUse{Self: (n.self - m.self).Seconds() / wall, Postgres: (n.postgres - m.postgres).Seconds() / wall,
+		Generator: max(0, (n.gen-m.gen).Seconds()/wall)}
 	if m.busy > 0 && n.busy > 0 {
-		u.Other = max(0, (n.busy-m.busy).Seconds()/wall-u.Self-u.Postgres)
+		u.Other = max(0, (n.busy-m.busy).Seconds()/wall-u.Self-u.Postgres-u.Generator)
 	}
 	return u
 }
@@ -90,6 +120,9 @@ func (u CPUUse) String() string {
 	s := fmt.Sprintf("cpu: this process %.2f", u.Self)
 	if u.Postgres > 0.005 {
 		s += fmt.Sprintf(", postgres %.2f", u.Postgres)
+	}
+	if u.Generator > 0.005 {
+		s += fmt.Sprintf(", load generator %.2f", u.Generator)
 	}
 	return s + fmt.Sprintf(", others %.2f cores", u.Other)
 }
@@ -113,8 +146,13 @@ func (n *Noise) Note(phase string, u CPUUse) {
 
 // Report prints how many CPUs the run had and whether the machine was quiet.
 func (n Noise) Report() {
-	fmt.Printf("(%d CPUs, GOMAXPROCS %d: the load generator runs in the same process and competes with the servers for them.)\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	if generatorPID.Load() > 0 {
+		fmt.Printf("(%d CPUs, GOMAXPROCS %d: the load generator, a process of its own, competes with the servers for them.)\n",
+			runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	} else {
+		fmt.Printf("(%d CPUs, GOMAXPROCS %d: the load generator runs in the same process and competes with the servers for them.)\n",
+			runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	}
 	if n.Max > NoisyAbove {
 		fmt.Printf("WARNING: other processes used up to %.2f cores during %s: the machine was not quiet, figures are not\n"+
 			"         trustworthy. Run again when nothing else is running.\n", n.Max, n.Phase)
