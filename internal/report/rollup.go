@@ -1,9 +1,10 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,29 +72,68 @@ func (c *clickCounts) add(isBot, isUnique bool) {
 // for late clicks of sealable blocks, see blocks.go), added to the rollups
 // in the batch's own transaction.
 func (s *Service) ClickRollup(ctx context.Context, batch []click.Event) ([]click.Stmt, error) {
-	links := map[clickKey]*clickCounts{}
-	horizon := map[string]string{}
+	// A link belongs to one creator and brand for good: (link, day) keys a
+	// row. A brand's local day is computed once per day seen, not per click.
+	type linkDay struct{ linkID, day string }
+	rows := map[linkDay]int{}
+	var links []linkCount
+	brands := map[string]*brandDays{}
+	var cur *brandDays
 	for i := range batch {
 		e := &batch[i]
-		l, err := s.loc(ctx, e.BrandID)
-		if err != nil {
-			return nil, err
+		if cur == nil || cur.brandID != e.BrandID {
+			if cur = brands[e.BrandID]; cur == nil {
+				l, err := s.loc(ctx, e.BrandID)
+				if err != nil {
+					return nil, err
+				}
+				cur = &brandDays{brandID: e.BrandID, loc: l, horizon: sealableThrough(DayOf(s.now(), l))}
+				brands[e.BrandID] = cur
+			}
 		}
-		if _, ok := horizon[e.BrandID]; !ok {
-			horizon[e.BrandID] = sealableThrough(DayOf(s.now(), l))
+		day := cur.dayOf(e.ClickedAt)
+		j, ok := rows[linkDay{e.LinkID, day}]
+		if !ok {
+			j = len(links)
+			rows[linkDay{e.LinkID, day}] = j
+			links = append(links, linkCount{k: clickKey{brandID: e.BrandID, day: day, creatorID: e.CreatorID, linkID: e.LinkID}})
 		}
-		k := clickKey{brandID: e.BrandID, day: DayOf(e.ClickedAt, l), creatorID: e.CreatorID, linkID: e.LinkID}
-		c := links[k]
-		if c == nil {
-			c = &clickCounts{}
-			links[k] = c
-		}
-		c.add(e.IsBot, e.IsUnique)
+		links[j].c.add(e.IsBot, e.IsUnique)
 		if i%256 == 255 {
 			runtime.Gosched() // the redirects run between chunks of a large batch (see click.yield)
 		}
 	}
+	horizon := make(map[string]string, len(brands))
+	for id, b := range brands {
+		horizon[id] = b.horizon
+	}
 	return clickStmts(links, horizon, s.db.Dialect == store.Postgres), nil
+}
+
+// brandDays turns click times into a brand's local days, remembering the
+// last day's bounds.
+type brandDays struct {
+	brandID  string
+	loc      *time.Location
+	horizon  string
+	day      string
+	from, to time.Time // the last day: [from, to)
+}
+
+// dayOf is DayOf(t, b.loc).
+func (b *brandDays) dayOf(t time.Time) string {
+	if b.day == "" || t.Before(b.from) || !t.Before(b.to) {
+		y, m, d := t.In(b.loc).Date()
+		b.from, b.to = time.Date(y, m, d, 0, 0, 0, 0, b.loc), time.Date(y, m, d+1, 0, 0, 0, 0, b.loc)
+		b.day = b.from.Format("2006-01-02")
+	}
+	return b.day
+}
+
+// linkCount is one link-day's click counts.
+type linkCount struct {
+	k clickKey
+	c clickCounts
 }
 
 // clickTable is one rollup the click counts are added to: its table, its
@@ -101,7 +141,7 @@ func (s *Service) ClickRollup(ctx context.Context, batch []click.Event) ([]click
 type clickTable struct {
 	table string
 	cols  []string
-	rows  func(clickKey) []clickKey
+	rows  func(k clickKey, out []clickKey) []clickKey // appends k's rows to out
 	args  func(clickKey) []any
 }
 
@@ -110,8 +150,8 @@ type clickTable struct {
 // sealableThrough; nil leaves the brand days and the blocks out (Rebuild
 // sums them from the creator days).
 func clickTables(horizon map[string]string) []clickTable {
-	one := func(f func(clickKey) clickKey) func(clickKey) []clickKey {
-		return func(k clickKey) []clickKey { return []clickKey{f(k)} }
+	one := func(f func(clickKey) clickKey) func(clickKey, []clickKey) []clickKey {
+		return func(k clickKey, out []clickKey) []clickKey { return append(out, f(k)) }
 	}
 	ts := []clickTable{
 		{"report_link_daily", []string{"brand_id", "day", "creator_id", "link_id"}, one(func(k clickKey) clickKey { return k }),
@@ -122,8 +162,7 @@ func clickTables(horizon map[string]string) []clickTable {
 	if horizon == nil {
 		return ts
 	}
-	blocks := func(k clickKey) []clickKey {
-		var out []clickKey
+	blocks := func(k clickKey, out []clickKey) []clickKey {
 		for _, b := range blocksOf(k.day, horizon[k.brandID]) {
 			bk := k
 			bk.span, bk.day = b.span, b.start
@@ -136,44 +175,35 @@ func clickTables(horizon map[string]string) []clickTable {
 			func(k clickKey) []any { return []any{k.brandID, k.day} }},
 		clickTable{"report_link_blocks", []string{"brand_id", "span", "first_day", "creator_id", "link_id"}, blocks,
 			func(k clickKey) []any { return []any{k.brandID, k.span, k.day, k.creatorID, k.linkID} }},
-		clickTable{"report_creator_blocks", []string{"brand_id", "span", "first_day", "creator_id"}, func(k clickKey) []clickKey {
+		clickTable{"report_creator_blocks", []string{"brand_id", "span", "first_day", "creator_id"}, func(k clickKey, out []clickKey) []clickKey {
 			k.linkID = ""
-			return blocks(k)
+			return blocks(k, out)
 		}, func(k clickKey) []any { return []any{k.brandID, k.span, k.day, k.creatorID} }},
 	)
 }
 
-func (k clickKey) less(o clickKey) bool {
-	if k.brandID != o.brandID {
-		return k.brandID < o.brandID
-	}
-	if k.span != o.span {
-		return k.span < o.span
-	}
-	if k.day != o.day {
-		return k.day < o.day
-	}
-	if k.creatorID != o.creatorID {
-		return k.creatorID < o.creatorID
-	}
-	return k.linkID < o.linkID
+func compareKeys(k, o clickKey) int {
+	return cmp.Or(strings.Compare(k.brandID, o.brandID), cmp.Compare(k.span, o.span), strings.Compare(k.day, o.day),
+		strings.Compare(k.creatorID, o.creatorID), strings.Compare(k.linkID, o.linkID))
 }
 
 // clickStmts turns per-link counts into upserts adding them to the rollups
 // (see clickTables): on PostgreSQL (arrays) one statement per table with
 // the rows as arrays, else multi-row VALUES.
-func clickStmts(links map[clickKey]*clickCounts, horizon map[string]string, arrays bool) []click.Stmt {
+func clickStmts(links []linkCount, horizon map[string]string, arrays bool) []click.Stmt {
 	var out []click.Stmt
+	var buf []clickKey
 	for _, t := range clickTables(horizon) {
-		rows := map[clickKey]*clickCounts{}
-		for k, c := range links {
-			for _, rk := range t.rows(k) {
+		rows := make(map[clickKey]*clickCounts, len(links))
+		for _, l := range links {
+			buf = t.rows(l.k, buf[:0])
+			for _, rk := range buf {
 				r := rows[rk]
 				if r == nil {
 					r = &clickCounts{}
 					rows[rk] = r
 				}
-				r.clicks, r.unique, r.bots = r.clicks+c.clicks, r.unique+c.unique, r.bots+c.bots
+				r.clicks, r.unique, r.bots = r.clicks+l.c.clicks, r.unique+l.c.unique, r.bots+l.c.bots
 			}
 		}
 		keys := make([]clickKey, 0, len(rows))
@@ -181,7 +211,7 @@ func clickStmts(links map[clickKey]*clickCounts, horizon map[string]string, arra
 			keys = append(keys, k)
 		}
 		// A fixed order of rows: concurrent writers lock them alike.
-		sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+		slices.SortFunc(keys, compareKeys)
 		if arrays {
 			out = append(out, arrayStmt(t, keys, rows))
 		} else {
@@ -321,5 +351,9 @@ func (s *Service) rebuildClicks(ctx context.Context, tx *gorm.DB, brandID string
 			return err
 		}
 	}
-	return execStmts(tx, clickStmts(links, nil, false))
+	counts := make([]linkCount, 0, len(links))
+	for k, c := range links {
+		counts = append(counts, linkCount{k, *c})
+	}
+	return execStmts(tx, clickStmts(counts, nil, false))
 }

@@ -216,34 +216,47 @@ func NewID(prefix string) string {
 // them grows at one edge instead of touching a random page per insert; the
 // id still cannot be guessed from another.
 func NewTimeID(prefix string) string {
-	var b [22]byte
+	var b strings.Builder // one allocation: the redirect makes one per click
+	b.Grow(len(prefix) + 1 + 22)
+	b.WriteString(prefix)
+	b.WriteByte('_')
+	var id [22]byte
 	us := uint64(time.Now().UnixMicro())
 	for i := 8; i >= 0; i-- {
-		b[i] = base62[us%62]
+		id[i] = base62[us%62]
 		us /= 62
 	}
-	copy(b[9:], RandomString(13))
-	return prefix + "_" + string(b[:])
+	randomBase62(id[9:])
+	b.Write(id[:])
+	return b.String()
 }
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// RandomString returns n uniformly random base62 characters from crypto/rand.
-func RandomString(n int) string {
-	out := make([]byte, 0, n)
-	buf := make([]byte, n+n/2)
-	for len(out) < n {
-		if _, err := rand.Read(buf); err != nil {
+// randomBase62 fills out with uniformly random base62 characters from
+// crypto/rand.
+func randomBase62(out []byte) {
+	var buf [64]byte
+	for n := 0; n < len(out); {
+		chunk := buf[:min(len(buf), len(out)-n+(len(out)-n)/2+1)]
+		if _, err := rand.Read(chunk); err != nil {
 			panic(err) // crypto/rand never fails on supported platforms
 		}
-		for _, b := range buf {
+		for _, b := range chunk {
 			if b < 248 { // 248 = 4*62: rejection sampling keeps it uniform
-				out = append(out, base62[b%62])
-				if len(out) == n {
+				out[n] = base62[b%62]
+				n++
+				if n == len(out) {
 					break
 				}
 			}
 		}
 	}
+}
+
+// RandomString returns n uniformly random base62 characters from crypto/rand.
+func RandomString(n int) string {
+	out := make([]byte, n)
+	randomBase62(out)
 	return string(out)
 }

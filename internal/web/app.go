@@ -115,6 +115,8 @@ func (a *App) Handler() *echo.Echo {
 	e.HTTPErrorHandler = a.handleError
 	e.IPExtractor = ipExtractor(a.cfg.Proxies())
 
+	// Short links are answered before routing (see shortLinks).
+	e.Pre(a.shortLinks)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	// The redirect hot path skips what it does not need: request ids, the
 	// request log, page security headers, body limits and gzip. It keeps

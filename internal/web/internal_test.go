@@ -157,3 +157,16 @@ func TestStreamFailureIsNeverAWholeLookingFile(t *testing.T) {
 		t.Fatalf("empty stream: status %d, %d bytes, err %v", res.StatusCode, len(body), err)
 	}
 }
+
+// The click cookie built by hand is the one http.Cookie prints.
+func TestClickCookieIsHTTPCookie(t *testing.T) {
+	for _, maxAge := range []int{30 * 24 * 3600, 3600, 0, -1} {
+		for _, secure := range []bool{true, false} {
+			want := (&http.Cookie{Name: ClickCookie, Value: "clk_0ABCdef123", Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure,
+				SameSite: http.SameSiteLaxMode}).String()
+			if got := clickCookie("clk_0ABCdef123", maxAge, secure); got != want {
+				t.Errorf("maxAge %d secure %v:\n got %s\nwant %s", maxAge, secure, got, want)
+			}
+		}
+	}
+}

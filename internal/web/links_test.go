@@ -205,3 +205,48 @@ func TestLinksAPIRulesAndIsolation(t *testing.T) {
 		_ = link.Active
 	})
 }
+
+// A link whose slug is a word the app uses (one from before the word was
+// reserved, say) never shadows the page: short links are answered before
+// routing, but never for a reserved first path segment. An active link is
+// answered there with the redirect's own headers.
+func TestShortLinksNeverShadowAPage(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newTestApp(t, db)
+		f := a.linkFixture(t, "Glow")
+		now := store.Now()
+		for _, slug := range []string{"login", "Dashboard"} {
+			if err := db.Exec(`INSERT INTO links (id, brand_id, creator_id, slug, slug_key, destination, status, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)`, store.NewID("lnk"), f.brand.Brand.ID, f.creator.ID, slug, strings.ToLower(slug),
+				"https://shop.test/old", now, now).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		status, body := a.api(t, "POST", "/api/v1/creators/"+f.creator.ID+"/links", f.brand.APIKey,
+			`{"destination": "https://shop.test/serum", "slug": "maya-glow"}`)
+		if status != 201 {
+			t.Fatalf("create: %d %s", status, body)
+		}
+		// A second instance warms its cache with every active link.
+		b := newTestApp(t, db)
+		if r := noFollow(t, "GET", b.URL+"/login", map[string]string{"User-Agent": browserUA}); r.StatusCode != http.StatusOK {
+			t.Fatalf("GET /login: %d to %q, want the login page", r.StatusCode, r.Header.Get("Location"))
+		}
+		if r := noFollow(t, "GET", b.URL+"/Dashboard", map[string]string{"User-Agent": browserUA}); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("GET /Dashboard: %d to %q, want not found", r.StatusCode, r.Header.Get("Location"))
+		}
+		r := noFollow(t, "GET", b.URL+"/Maya-Glow", map[string]string{"User-Agent": browserUA})
+		if r.StatusCode != http.StatusFound || !strings.HasPrefix(r.Header.Get("Location"), "https://shop.test/serum?") ||
+			r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != "private, no-store" ||
+			r.Header.Get("Content-Security-Policy") != "" || r.Header.Get("Strict-Transport-Security") != "" {
+			t.Fatalf("redirect: %d %v", r.StatusCode, r.Header)
+		}
+		// A path with more segments, a trailing slash or an escape is routed.
+		if r := noFollow(t, "GET", b.URL+"/Maya-Glow/", map[string]string{"User-Agent": browserUA}); r.StatusCode != http.StatusMovedPermanently {
+			t.Fatalf("GET /Maya-Glow/: %d, want the trailing-slash redirect", r.StatusCode)
+		}
+		if r := noFollow(t, "GET", b.URL+"/Maya%2DGlow", map[string]string{"User-Agent": browserUA}); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("GET /Maya%%2DGlow: %d, want not found (an escaped path is no slug)", r.StatusCode)
+		}
+	})
+}

@@ -68,6 +68,9 @@ func (a *App) logPanic(c echo.Context, err error, stack []byte) error {
 
 // securityHeaders sets CSP, framing, sniffing and referrer policies, and HSTS
 // when Clout is served over https.
+// hstsMaxAge is a year.
+const hstsMaxAge = 31536000
+
 func securityHeaders(https bool) echo.MiddlewareFunc {
 	cfg := middleware.SecureConfig{
 		XSSProtection:         "0",
@@ -77,7 +80,7 @@ func securityHeaders(https bool) echo.MiddlewareFunc {
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
 	}
 	if https {
-		cfg.HSTSMaxAge = 31536000
+		cfg.HSTSMaxAge = hstsMaxAge
 	}
 	// A 302 has no page to protect; it keeps nosniff and HSTS only.
 	pages := middleware.SecureWithConfig(cfg)

@@ -1,7 +1,12 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
 
 	"github.com/cloutapp/clout/internal/click"
 	"github.com/cloutapp/clout/internal/link"
@@ -13,13 +18,42 @@ import (
 // attribution window.
 const ClickCookie = "clout_click"
 
-// redirect is the hot path: a map lookup, a queue send and a 302. It does no
-// database work and no blocking I/O; the click is classified (bot, unique)
-// and its visitor hashed by the writer, off the request's path.
+// shortLinks answers GET and HEAD /{slug} of an active link before echo
+// routes the request (it runs as a Pre middleware): the redirect skips the
+// router and the middleware chain, which it would skip or not need anyway
+// (request ids, the request log, page security headers, body limits, gzip).
+// Everything else, unknown slugs and paths the app itself uses included,
+// goes on to the router: a slug is never looked up for a reserved first
+// segment, so a link can never shadow a page.
+func (a *App) shortLinks(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if a.resolver == nil || r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return next(c)
+		}
+		p := r.URL.Path
+		if len(p) < 2 || p[0] != '/' || strings.IndexByte(p[1:], '/') >= 0 || r.URL.RawPath != "" {
+			return next(c)
+		}
+		key := link.SlugKey(p[1:])
+		if key == "" || link.Reserved[key] {
+			return next(c)
+		}
+		t := a.resolver.Lookup(key)
+		if t == nil || !t.DestinationAllowed {
+			return next(c)
+		}
+		return a.serveLink(c, t)
+	}
+}
+
+// redirect is the route /:slug: what shortLinks did not answer, so mostly
+// a link not found. A reserved word in another letter case (/Dashboard) is
+// not found either, even if a link from before the word was reserved has it.
 func (a *App) redirect(c echo.Context) error {
 	key := link.SlugKey(c.Param("slug"))
 	var t *link.Target
-	if key != "" {
+	if key != "" && !link.Reserved[key] {
 		t = a.resolver.Lookup(key)
 	}
 	// The destination was checked against the brand's allowed domains as
@@ -28,16 +62,64 @@ func (a *App) redirect(c echo.Context) error {
 	if t == nil || !t.DestinationAllowed {
 		return a.linkNotFound(c)
 	}
+	return a.serveLink(c, t)
+}
+
+// hsts is the Strict-Transport-Security of an https redirect (as
+// securityHeaders sends on pages).
+var hsts = fmt.Sprintf("max-age=%d; includeSubdomains", hstsMaxAge)
+
+// serveLink is the hot path: a queue append and a 302. It does no database
+// work and no blocking I/O; the click is classified (bot, unique) and its
+// visitor hashed by the writer, off the request's path. A panic is
+// recovered and logged as the Recover middleware would.
+func (a *App) serveLink(c echo.Context, t *link.Target) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if e, ok := p.(error); ok && errors.Is(e, http.ErrAbortHandler) {
+				panic(p)
+			}
+			err = fmt.Errorf("panic: %v", p)
+			a.log.Error("panic recovered", "err", err, "path", c.Request().URL.Path, "stack", string(debug.Stack()))
+		}
+	}()
 	r := c.Request()
 	clickID := store.NewTimeID("clk")
-	ua := r.UserAgent()
 	a.clicks.Record(click.Event{ID: clickID, ClickedAt: store.Now(), BrandID: t.BrandID, CreatorID: t.CreatorID, LinkID: t.LinkID,
-		IP: c.RealIP(), UserAgent: ua, Referer: r.Referer(), Head: r.Method == http.MethodHead, Purpose: click.Purpose(r)})
+		IP: c.RealIP(), UserAgent: r.UserAgent(), Referer: r.Referer(), Head: r.Method == http.MethodHead, Purpose: click.Purpose(r)})
 	h := c.Response().Header()
-	h.Set("Cache-Control", "private, no-store")
-	c.SetCookie(&http.Cookie{Name: ClickCookie, Value: clickID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: a.cfg.SecureCookies(), MaxAge: t.AttributionDays * 24 * 3600})
+	// A 302 has no page to protect: nosniff, and HSTS over https.
+	h["X-Content-Type-Options"] = nosniff
+	if a.cfg.SecureCookies() && c.Scheme() == "https" {
+		h["Strict-Transport-Security"] = []string{hsts}
+	}
+	h["Cache-Control"] = noStore
+	h["Set-Cookie"] = []string{clickCookie(clickID, t.AttributionDays*24*3600, a.cfg.SecureCookies())}
 	return c.Redirect(http.StatusFound, t.URL(clickID))
+}
+
+var (
+	nosniff = []string{"nosniff"}
+	noStore = []string{"private, no-store"}
+)
+
+// clickCookie is the Set-Cookie value of the click id for the attribution
+// window: what http.Cookie{Name: ClickCookie, Value: id, Path: "/",
+// MaxAge: maxAge, HttpOnly: true, Secure: secure, SameSite: Lax} prints,
+// built in one allocation.
+func clickCookie(id string, maxAge int, secure bool) string {
+	sec := ""
+	if secure {
+		sec = "; Secure"
+	}
+	age := "" // MaxAge 0: no attribute
+	switch {
+	case maxAge > 0:
+		age = "; Max-Age=" + strconv.Itoa(maxAge)
+	case maxAge < 0:
+		age = "; Max-Age=0"
+	}
+	return ClickCookie + "=" + id + "; Path=/" + age + "; HttpOnly" + sec + "; SameSite=Lax"
 }
 
 type linkNotFoundView struct {
