@@ -25,7 +25,7 @@ const loadgenEnv = "CLOUT_BENCH_LOADGEN"
 
 // genCmd is one command to the generator process.
 type genCmd struct {
-	Op    string        `json:"op"` // "slugs", "closed" or "open"
+	Op    string        `json:"op"` // "slugs", "closed", "open" (net/http client) or "raw" (rawOpenLoop)
 	Slugs []string      `json:"slugs,omitempty"`
 	Base  string        `json:"base,omitempty"`
 	Conns int           `json:"conns,omitempty"`
@@ -63,6 +63,11 @@ func loadgenMain() {
 		switch c.Op {
 		case "slugs":
 			slugs = c.Slugs
+		case "raw":
+			var err error
+			if r, err = rawOpenLoop(context.Background(), c.Base, slugs, c.Rate, c.Dur, c.Conns); err != nil {
+				fmt.Fprintln(os.Stderr, "load generator:", err)
+			}
 		case "closed", "open":
 			l := loaders[c.Base]
 			if l == nil {
@@ -142,6 +147,19 @@ func (g *generator) closedLoop(base string, conns int, d time.Duration) (result,
 
 func (g *generator) openLoop(base string, rate float64, d time.Duration, workers int) (result, error) {
 	return g.run(genCmd{Op: "open", Base: base, Conns: workers, Dur: d, Rate: rate})
+}
+
+// open is the open-loop run with the client -open-client names.
+func (g *generator) open(o options, base string, rate float64, d time.Duration, conns int) (result, error) {
+	if o.openClient == "nethttp" {
+		return g.openLoop(base, rate, d, conns)
+	}
+	return g.rawOpenLoop(base, rate, d, conns)
+}
+
+// rawOpenLoop runs rawOpenLoop against base in the generator process.
+func (g *generator) rawOpenLoop(base string, rate float64, d time.Duration, conns int) (result, error) {
+	return g.run(genCmd{Op: "raw", Base: base, Conns: conns, Dur: d, Rate: rate})
 }
 
 func (g *generator) close() {

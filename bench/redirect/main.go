@@ -43,6 +43,7 @@ const (
 
 type options struct {
 	dialect, dsn, cpuprofile string
+	openClient               string
 	links, conns, writerRows int
 	duration, sustain        time.Duration
 }
@@ -61,9 +62,10 @@ func main() {
 	flag.DurationVar(&o.sustain, "sustain", 30*time.Second, "length of the run at 80% of the peak")
 	flag.IntVar(&o.conns, "conns", 64, "concurrent connections of the closed-loop load generator")
 	flag.IntVar(&o.writerRows, "writer-rows", 1_000_000, "clicks for the click-writer-alone measurement")
+	flag.StringVar(&o.openClient, "open-client", "raw", "client of the open-loop runs: raw (lean HTTP/1.1 client) or nethttp (net/http, as the peak rounds)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the first peak round against the app to this file")
 	flag.Parse()
-	if (o.dialect != "sqlite" && o.dialect != "postgres") || o.links < 1 || o.conns < 1 || o.writerRows < 1 ||
+	if (o.dialect != "sqlite" && o.dialect != "postgres") || (o.openClient != "raw" && o.openClient != "nethttp") || o.links < 1 || o.conns < 1 || o.writerRows < 1 ||
 		o.duration < time.Second || o.sustain < time.Second {
 		flag.Usage()
 		os.Exit(2)
@@ -93,6 +95,9 @@ func run(ctx context.Context, o options) (*summary, error) {
 	fmt.Println("      CPUs with both servers and the database, so absolute req/s understate what the app serves on its own;")
 	fmt.Println("      the app/baseline ratio is measured under the same handicap for both.")
 
+	// As cmd/clout serve does: the garbage collector's target, for this
+	// process and so for both servers.
+	app.TuneRuntime()
 	idle := benchdb.MarkCPU()
 	time.Sleep(time.Second)
 	fmt.Printf("before starting, over 1 s: %s\n", idle.Since())
@@ -222,14 +227,14 @@ func run(ctx context.Context, o options) (*summary, error) {
 	// 2. Latency at half the peak, open loop.
 	workers := o.conns
 	half := bestA.rps() / 2
-	fmt.Printf("\n-- 2. latency at half the app's peak: open loop, %.0f req/s for %s, %d workers, from scheduled send time --\n", half, o.duration, workers)
-	ob, err := gen.openLoop(baseSrv.url, half, o.duration, workers)
+	fmt.Printf("\n-- 2. latency at half the app's peak: open loop (%s client), %.0f req/s for %s, %d connections, from scheduled send time --\n", o.openClient, half, o.duration, workers)
+	ob, err := gen.open(o, baseSrv.url, half, o.duration, workers)
 	if err != nil {
 		return sum, err
 	}
 	fmt.Printf("baseline %s, longest wait for a worker %s\n", ob, ms(ob.maxWait))
 	sum.Noise.Note("the half-peak run (baseline)", ob.cpu)
-	oa, err := gen.openLoop(appSrv.url, half, o.duration, workers)
+	oa, err := gen.open(o, appSrv.url, half, o.duration, workers)
 	if err != nil {
 		return sum, err
 	}
@@ -362,7 +367,7 @@ func sustained(ctx context.Context, o options, a *app.App, s *server, gen *gener
 			}
 		}
 	}()
-	res, gerr := gen.openLoop(s.url, rate, o.sustain, workers)
+	res, gerr := gen.open(o, s.url, rate, o.sustain, workers)
 	loadEnd := time.Since(start)
 	took, werr := caughtUp(ctx, a, s, time.Minute)
 	time.Sleep(sampleEvery + 10*time.Millisecond) // one more sample, now that all is written

@@ -166,6 +166,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("starting clout", "config", cfg)
+	app.TuneRuntime()
 	db, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err

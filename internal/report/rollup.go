@@ -163,7 +163,11 @@ func clickTables(horizon map[string]string) []clickTable {
 		return ts
 	}
 	blocks := func(k clickKey, out []clickKey) []clickKey {
-		for _, b := range blocksOf(k.day, horizon[k.brandID]) {
+		through := horizon[k.brandID]
+		if k.day > through { // no block of a day after the horizon is sealable (ISO dates compare as strings)
+			return out
+		}
+		for _, b := range blocksOf(k.day, through) {
 			bk := k
 			bk.span, bk.day = b.span, b.start
 			out = append(out, bk)
