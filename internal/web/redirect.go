@@ -79,8 +79,7 @@ func (a *App) serveLink(c echo.Context, t *link.Target) (err error) {
 			if e, ok := p.(error); ok && errors.Is(e, http.ErrAbortHandler) {
 				panic(p)
 			}
-			err = fmt.Errorf("panic: %v", p)
-			a.log.Error("panic recovered", "err", err, "path", c.Request().URL.Path, "stack", string(debug.Stack()))
+			err = a.logPanic(c, fmt.Errorf("panic: %v", p), debug.Stack())
 		}
 	}()
 	r := c.Request()
