@@ -51,7 +51,8 @@ func startApp(ctx context.Context, db *store.DB) (*app.App, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	a, err := app.New(ctx, cfg, db, slog.New(slog.DiscardHandler))
+	// Errors only (a click batch failing, say): they are printed, not lost.
+	a, err := app.New(ctx, cfg, db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	if err != nil {
 		return nil, "", err
 	}

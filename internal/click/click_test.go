@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -212,5 +213,142 @@ func TestWriterFullQueueDropsAndCounts(t *testing.T) {
 	}
 	if n := count(t, db, "lnk_b"); n != 10 {
 		t.Fatalf("%d written, want the 10 accepted", n)
+	}
+}
+
+// Clicks recorded by many redirects at once, in bursts with quiet spells
+// between them (the writer waiting on an empty queue, then stepping through
+// open batches), are each written once: none lost, none twice, although the
+// queue's slices are reused.
+func TestWriterKeepsEveryClickOfConcurrentRedirects(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := NewWriter(db, slog.New(slog.DiscardHandler), master, 0)
+		const bursts, redirects, each = 3, 8, 500
+		for range bursts {
+			var wg sync.WaitGroup
+			for g := range redirects {
+				evs := events(each, "lnk_c")
+				wg.Go(func() {
+					for i, e := range evs {
+						if !w.Record(e) {
+							t.Error("dropped with room in the queue")
+							return
+						}
+						if i%50 == 49 {
+							time.Sleep(time.Duration(1+g%3) * time.Millisecond) // a steady flow
+						}
+					}
+				})
+			}
+			wg.Wait()
+			time.Sleep(FlushEvery + 2*Step) // the batch closes and the writer waits
+		}
+		if err := w.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var rows, ids int64
+		db.Model(&Event{}).Where("link_id = ?", "lnk_c").Count(&rows)
+		db.Model(&Event{}).Where("link_id = ?", "lnk_c").Distinct("id").Count(&ids)
+		if rows != bursts*redirects*each || ids != rows || w.Written() != rows {
+			t.Fatalf("%d rows, %d distinct ids, %d counted written; want %d of each", rows, ids, w.Written(), bursts*redirects*each)
+		}
+	})
+}
+
+// A click reads back as it was written, every column, on both databases
+// (PostgreSQL's is the writer's own binary COPY encoding).
+func TestWriterStoresEveryColumn(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := NewWriter(db, slog.New(slog.DiscardHandler), master, 0)
+		at := time.Date(2026, 3, 14, 15, 9, 26, 535_897_000, time.UTC)
+		want := []Event{
+			{ID: "clk_round1", ClickedAt: at, BrandID: "br_r", CreatorID: "cr_r", LinkID: "lnk_round", VisitorHash: "v-fixed",
+				ReferrerHost: "bücher.example", Device: Tablet, Country: "DE", UserAgent: humanUA, IsUnique: true},
+			{ID: "clk_round2", ClickedAt: at.Add(-90 * 24 * time.Hour), BrandID: "br_r", CreatorID: "cr_r", LinkID: "lnk_round",
+				VisitorHash: "v-other", Device: Other, Head: true},
+		}
+		for _, e := range want {
+			w.Record(e)
+		}
+		if err := w.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var got []Event
+		if err := db.Where("link_id = ?", "lnk_round").Order("id").Find(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		want[1].IsBot = true // a HEAD request
+		if len(got) != len(want) {
+			t.Fatalf("read %d clicks, want %d", len(got), len(want))
+		}
+		for i := range want {
+			g, e := got[i], want[i]
+			if !g.ClickedAt.Equal(e.ClickedAt) {
+				t.Errorf("click %s: clicked_at %v, want %v", e.ID, g.ClickedAt, e.ClickedAt)
+			}
+			g.ClickedAt, e.ClickedAt = time.Time{}, time.Time{}
+			e.Head, e.UserAgent = false, ""
+			if g != e {
+				t.Errorf("read %+v\nwant %+v", g, e)
+			}
+		}
+	})
+}
+
+// countTally is a Tally adding its batch's clicks to one row of
+// tally_test: the rollup's part of a batch, counted once or not at all.
+type countTally struct{ n int64 }
+
+func (c *countTally) Add(context.Context, *Event) error { c.n++; return nil }
+func (c *countTally) Stmts() []Stmt {
+	return []Stmt{{SQL: "UPDATE tally_test SET n = n + ?", Args: []any{c.n}}}
+}
+
+// The database connection of a batch being streamed dies (its backend is
+// terminated, as a PostgreSQL restart or failover would): the batch is
+// written again, and every click and the batch's counts are stored once.
+func TestWriterSurvivesItsConnectionDyingMidBatch(t *testing.T) {
+	db := testutil.Postgres(t)
+	if err := db.Exec("CREATE TABLE tally_test (n bigint NOT NULL); INSERT INTO tally_test VALUES (0)").Error; err != nil {
+		t.Fatal(err)
+	}
+	w := newWriter(db, slog.New(slog.DiscardHandler), master, 0)
+	w.SetRollup(func() Tally { return &countTally{} })
+	var killed sync.WaitGroup
+	kills := 0
+	w.streaming = func(pid uint32) {
+		if kills++; kills > 2 {
+			return
+		}
+		// Mid-window: after some steps have streamed, before the commit.
+		killed.Go(func() {
+			time.Sleep(FlushEvery / 3)
+			var ok bool
+			if err := db.Raw("SELECT pg_terminate_backend(?)", pid).Scan(&ok).Error; err != nil || !ok {
+				t.Errorf("terminating backend %d: %v %v", pid, ok, err)
+			}
+		})
+	}
+	go w.run()
+	evs := events(3_000, "lnk_k")
+	for i, e := range evs {
+		if !w.Record(e) {
+			t.Fatal("dropped with room in the queue")
+		}
+		if i%100 == 99 {
+			time.Sleep(10 * time.Millisecond) // clicks keep coming over several windows
+		}
+	}
+	killed.Wait()
+	if err := w.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var rows, ids, tallied int64
+	db.Model(&Event{}).Where("link_id = ?", "lnk_k").Count(&rows)
+	db.Model(&Event{}).Where("link_id = ?", "lnk_k").Distinct("id").Count(&ids)
+	db.Raw("SELECT n FROM tally_test").Scan(&tallied)
+	if kills < 2 || rows != int64(len(evs)) || ids != rows || tallied != rows || w.Written() != rows {
+		t.Fatalf("after %d batches streamed (2 connections killed): %d rows, %d distinct ids, %d tallied, %d counted written; want %d of each",
+			kills, rows, ids, tallied, w.Written(), len(evs))
 	}
 }

@@ -3,7 +3,6 @@ package report
 import (
 	"cmp"
 	"context"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -67,47 +66,55 @@ func (c *clickCounts) add(isBot, isUnique bool) {
 	}
 }
 
-// ClickRollup is the click writer's hook (click.Writer.SetRollup): the
-// batch's counts per link, creator and brand and local day (and per block,
-// for late clicks of sealable blocks, see blocks.go), added to the rollups
-// in the batch's own transaction.
-func (s *Service) ClickRollup(ctx context.Context, batch []click.Event) ([]click.Stmt, error) {
-	// A link belongs to one creator and brand for good: (link, day) keys a
-	// row. A brand's local day is computed once per day seen, not per click.
-	type linkDay struct{ linkID, day string }
-	rows := map[linkDay]int{}
-	var links []linkCount
-	brands := map[string]*brandDays{}
-	var cur *brandDays
-	for i := range batch {
-		e := &batch[i]
-		if cur == nil || cur.brandID != e.BrandID {
-			if cur = brands[e.BrandID]; cur == nil {
-				l, err := s.loc(ctx, e.BrandID)
-				if err != nil {
-					return nil, err
-				}
-				cur = &brandDays{brandID: e.BrandID, loc: l, horizon: sealableThrough(DayOf(s.now(), l))}
-				brands[e.BrandID] = cur
+// ClickRollup is the click writer's hook (click.Writer.SetRollup): a
+// batch's tally of counts per link, creator and brand and local day (and
+// per block, for late clicks of sealable blocks, see blocks.go), added to
+// the rollups in the batch's own transaction.
+func (s *Service) ClickRollup() click.Tally {
+	return &clickTally{s: s, rows: map[linkDay]int{}, brands: map[string]*brandDays{}}
+}
+
+// clickTally counts a batch's clicks per link and local day as they come.
+// A link belongs to one creator and brand for good: (link, day) keys a
+// row. A brand's local day is computed once per day seen, not per click.
+type clickTally struct {
+	s      *Service
+	rows   map[linkDay]int // index in links
+	links  []linkCount
+	brands map[string]*brandDays
+	cur    *brandDays // the last click's brand
+}
+
+type linkDay struct{ linkID, day string }
+
+func (t *clickTally) Add(ctx context.Context, e *click.Event) error {
+	if t.cur == nil || t.cur.brandID != e.BrandID {
+		if t.cur = t.brands[e.BrandID]; t.cur == nil {
+			l, err := t.s.loc(ctx, e.BrandID)
+			if err != nil {
+				return err
 			}
-		}
-		day := cur.dayOf(e.ClickedAt)
-		j, ok := rows[linkDay{e.LinkID, day}]
-		if !ok {
-			j = len(links)
-			rows[linkDay{e.LinkID, day}] = j
-			links = append(links, linkCount{k: clickKey{brandID: e.BrandID, day: day, creatorID: e.CreatorID, linkID: e.LinkID}})
-		}
-		links[j].c.add(e.IsBot, e.IsUnique)
-		if i%256 == 255 {
-			runtime.Gosched() // the redirects run between chunks of a large batch (see click.yield)
+			t.cur = &brandDays{brandID: e.BrandID, loc: l, horizon: sealableThrough(DayOf(t.s.now(), l))}
+			t.brands[e.BrandID] = t.cur
 		}
 	}
-	horizon := make(map[string]string, len(brands))
-	for id, b := range brands {
+	day := t.cur.dayOf(e.ClickedAt)
+	j, ok := t.rows[linkDay{e.LinkID, day}]
+	if !ok {
+		j = len(t.links)
+		t.rows[linkDay{e.LinkID, day}] = j
+		t.links = append(t.links, linkCount{k: clickKey{brandID: e.BrandID, day: day, creatorID: e.CreatorID, linkID: e.LinkID}})
+	}
+	t.links[j].c.add(e.IsBot, e.IsUnique)
+	return nil
+}
+
+func (t *clickTally) Stmts() []click.Stmt {
+	horizon := make(map[string]string, len(t.brands))
+	for id, b := range t.brands {
 		horizon[id] = b.horizon
 	}
-	return clickStmts(links, horizon, s.db.Dialect == store.Postgres), nil
+	return clickStmts(t.links, horizon, t.s.db.Dialect == store.Postgres)
 }
 
 // brandDays turns click times into a brand's local days, remembering the

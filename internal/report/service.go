@@ -14,8 +14,9 @@ import (
 // Service keeps the rollups and answers the reporting queries.
 //
 // How the rollups stay current:
-//   - clicks: the click writer calls ClickRollup with each batch and runs
-//     the upserts it returns in the batch's transaction (click.Writer.SetRollup);
+//   - clicks: the click writer counts each batch's clicks in a tally from
+//     ClickRollup as it classifies them and runs the upserts the tally
+//     returns in the batch's transaction (click.Writer.SetRollup);
 //   - orders: every order change queues the order in report_queue (in the
 //     order's transaction, internal/order), and so does every ledger entry
 //     (commission.Ledger.OnEntries, installed by NewService);
