@@ -200,33 +200,40 @@ func compareKeys(k, o clickKey) int {
 
 // clickStmts turns per-link counts into upserts adding them to the rollups
 // (see clickTables): on PostgreSQL (arrays) one statement per table with
-// the rows as arrays, else multi-row VALUES.
+// the rows as arrays, else multi-row VALUES. links holds each (link, day)
+// once: it is the link table's rows as they are.
 func clickStmts(links []linkCount, horizon map[string]string, arrays bool) []click.Stmt {
 	var out []click.Stmt
 	var buf []clickKey
-	for _, t := range clickTables(horizon) {
-		rows := make(map[clickKey]*clickCounts, len(links))
-		for _, l := range links {
-			buf = t.rows(l.k, buf[:0])
-			for _, rk := range buf {
-				r := rows[rk]
-				if r == nil {
-					r = &clickCounts{}
-					rows[rk] = r
+	for i, t := range clickTables(horizon) {
+		var rows []linkCount
+		if i == 0 { // report_link_daily: a row per (link, day), sorted below (a copy: the tally may be asked again)
+			rows = slices.Clone(links)
+		} else {
+			at := map[clickKey]int{}
+			for _, l := range links {
+				buf = t.rows(l.k, buf[:0])
+				for _, rk := range buf {
+					j, ok := at[rk]
+					if !ok {
+						j = len(rows)
+						at[rk] = j
+						rows = append(rows, linkCount{k: rk})
+					}
+					c := &rows[j].c
+					c.clicks, c.unique, c.bots = c.clicks+l.c.clicks, c.unique+l.c.unique, c.bots+l.c.bots
 				}
-				r.clicks, r.unique, r.bots = r.clicks+l.c.clicks, r.unique+l.c.unique, r.bots+l.c.bots
 			}
 		}
-		keys := make([]clickKey, 0, len(rows))
-		for k := range rows {
-			keys = append(keys, k)
+		if len(rows) == 0 {
+			continue
 		}
 		// A fixed order of rows: concurrent writers lock them alike.
-		slices.SortFunc(keys, compareKeys)
+		slices.SortFunc(rows, func(a, b linkCount) int { return compareKeys(a.k, b.k) })
 		if arrays {
-			out = append(out, arrayStmt(t, keys, rows))
+			out = append(out, arrayStmt(t, rows))
 		} else {
-			out = append(out, addStmts(t, keys, rows)...)
+			out = append(out, addStmts(t, rows)...)
 		}
 	}
 	return out
@@ -243,20 +250,20 @@ func addUpdate(t clickTable) string {
 // of rows (prepared once per connection), a few parameters instead of
 // thousands, and rows taken in keys' order (WITH ORDINALITY) so that
 // concurrent writers lock them alike.
-func arrayStmt(t clickTable, keys []clickKey, rows map[clickKey]*clickCounts) click.Stmt {
+func arrayStmt(t clickTable, rows []linkCount) click.Stmt {
 	nk := len(t.cols)
 	args := make([]any, nk+3)
 	casts := make([]string, nk+3)
 	for j, c := range t.cols {
 		if c == "span" {
-			args[j], casts[j] = make([]int64, 0, len(keys)), "?::bigint[]"
+			args[j], casts[j] = make([]int64, 0, len(rows)), "?::bigint[]"
 		} else {
-			args[j], casts[j] = make([]string, 0, len(keys)), "?::text[]"
+			args[j], casts[j] = make([]string, 0, len(rows)), "?::text[]"
 		}
 	}
-	counts := [3][]int64{make([]int64, 0, len(keys)), make([]int64, 0, len(keys)), make([]int64, 0, len(keys))}
-	for _, k := range keys {
-		for j, v := range t.args(k) {
+	counts := [3][]int64{make([]int64, 0, len(rows)), make([]int64, 0, len(rows)), make([]int64, 0, len(rows))}
+	for _, r := range rows {
+		for j, v := range t.args(r.k) {
 			switch v := v.(type) {
 			case int:
 				args[j] = append(args[j].([]int64), int64(v))
@@ -264,8 +271,7 @@ func arrayStmt(t clickTable, keys []clickKey, rows map[clickKey]*clickCounts) cl
 				args[j] = append(args[j].([]string), v)
 			}
 		}
-		c := rows[k]
-		counts[0], counts[1], counts[2] = append(counts[0], c.clicks), append(counts[1], c.unique), append(counts[2], c.bots)
+		counts[0], counts[1], counts[2] = append(counts[0], r.c.clicks), append(counts[1], r.c.unique), append(counts[2], r.c.bots)
 	}
 	for i := range counts {
 		args[nk+i], casts[nk+i] = counts[i], "?::bigint[]"
@@ -276,28 +282,27 @@ func arrayStmt(t clickTable, keys []clickKey, rows map[clickKey]*clickCounts) cl
 }
 
 // addStmts are upserts adding rows' counts to t, 500 rows a statement.
-func addStmts(t clickTable, keys []clickKey, rows map[clickKey]*clickCounts) []click.Stmt {
+func addStmts(t clickTable, rows []linkCount) []click.Stmt {
 	const per = 500
 	nk := len(t.cols)
 	marks := "(" + strings.TrimSuffix(strings.Repeat("?, ", nk+3), ", ") + ")"
 	var out []click.Stmt
-	for len(keys) > 0 {
-		n := min(per, len(keys))
+	for len(rows) > 0 {
+		n := min(per, len(rows))
 		var b strings.Builder
 		b.WriteString("INSERT INTO " + t.table + " (" + strings.Join(t.cols, ", ") + ", clicks, unique_clicks, bot_clicks) VALUES ")
 		args := make([]any, 0, n*(nk+3))
-		for i, k := range keys[:n] {
+		for i, r := range rows[:n] {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			b.WriteString(marks)
-			args = append(args, t.args(k)...)
-			c := rows[k]
-			args = append(args, c.clicks, c.unique, c.bots)
+			args = append(args, t.args(r.k)...)
+			args = append(args, r.c.clicks, r.c.unique, r.c.bots)
 		}
 		b.WriteString(addUpdate(t))
 		out = append(out, click.Stmt{SQL: b.String(), Args: args})
-		keys = keys[n:]
+		rows = rows[n:]
 	}
 	return out
 }

@@ -170,3 +170,36 @@ func TestClickCookieIsHTTPCookie(t *testing.T) {
 		}
 	}
 }
+
+// mayBeHTTPS never says no to a request echo's Scheme reads as https: over
+// TLS, or from a trusted proxy with any of its scheme headers, in any form.
+func TestMayBeHTTPSNeverMissesHTTPS(t *testing.T) {
+	e := echo.New()
+	headers := []string{echo.HeaderXForwardedProto, echo.HeaderXForwardedProtocol, echo.HeaderXForwardedSsl, echo.HeaderXUrlScheme}
+	values := []string{"https", "HTTPS", "on", "wss", "http", "http, https", ""}
+	var reqs []*http.Request
+	plain := httptest.NewRequest("GET", "/abc1234", nil)
+	plain.RemoteAddr = "127.0.0.1:5555"
+	reqs = append(reqs, plain, httptest.NewRequest("GET", "https://go.test/abc1234", nil))
+	for _, h := range headers {
+		for _, v := range values {
+			r := httptest.NewRequest("GET", "/abc1234", nil)
+			r.RemoteAddr = "10.0.0.7:5555" // a private address: a trusted proxy by default
+			r.Header.Set(h, v)
+			reqs = append(reqs, r)
+		}
+	}
+	https := 0
+	for _, r := range reqs {
+		scheme := e.NewContext(r, httptest.NewRecorder()).Scheme()
+		if scheme == "https" || scheme == "wss" {
+			https++
+			if !mayBeHTTPS(r) {
+				t.Errorf("%v %v: echo says %s, mayBeHTTPS says certainly http", r.TLS != nil, r.Header, scheme)
+			}
+		}
+	}
+	if https < 5 || mayBeHTTPS(plain) {
+		t.Fatalf("%d requests read as https (want several); plain http request may be https: %v", https, mayBeHTTPS(plain))
+	}
+}

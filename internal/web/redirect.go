@@ -89,12 +89,24 @@ func (a *App) serveLink(c echo.Context, t *link.Target) (err error) {
 	h := c.Response().Header()
 	// A 302 has no page to protect: nosniff, and HSTS over https.
 	h["X-Content-Type-Options"] = nosniff
-	if a.cfg.SecureCookies() && c.Scheme() == "https" {
+	if a.cfg.SecureCookies() && mayBeHTTPS(r) && c.Scheme() == "https" {
 		h["Strict-Transport-Security"] = []string{hsts}
 	}
 	h["Cache-Control"] = noStore
 	h["Set-Cookie"] = []string{clickCookie(clickID, t.AttributionDays*24*3600, a.cfg.SecureCookies())}
 	return c.Redirect(http.StatusFound, t.URL(clickID))
+}
+
+// mayBeHTTPS is false when c.Scheme() is certainly "http": no TLS and none
+// of the headers a proxy reports the scheme in. It saves every redirect
+// over plain http echo's four header lookups.
+func mayBeHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	h := r.Header
+	return len(h[echo.HeaderXForwardedProto]) > 0 || len(h[echo.HeaderXForwardedProtocol]) > 0 || len(h[echo.HeaderXForwardedSsl]) > 0 ||
+		len(h[echo.HeaderXUrlScheme]) > 0
 }
 
 var (
