@@ -74,8 +74,8 @@ const (
 //
 // The queue is a slice behind a mutex that the writer swaps for an empty
 // one every Step while a batch is open: a redirect appends under the lock
-// and wakes the writer's goroutine only when the queue was empty and no
-// batch is open (or when MaxBatch clicks are waiting), never once per click.
+// and signals only the first click after a swap (which opens a batch when
+// none is open) and the MaxBatch-th, never every click.
 type Writer struct {
 	db  *store.DB
 	log *slog.Logger
