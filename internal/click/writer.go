@@ -420,8 +420,13 @@ func (w *Writer) stmts(ctx context.Context, win *window) ([]Stmt, error) {
 			yield(i)
 		}
 	}
-	if win.tally == nil {
-		return nil, nil
+	return win.stmts()
+}
+
+// stmts are the tally's statements, or its error.
+func (win *window) stmts() ([]Stmt, error) {
+	if win.err != nil || win.tally == nil {
+		return nil, win.err
 	}
 	return win.tally.Stmts(), nil
 }
@@ -552,15 +557,7 @@ func (w *Writer) stream(win *window) error {
 			w.streaming(c.PgConn().PID())
 		}
 		rows := &copyRows{events: func() []Event { return win.batch }, more: func() bool { return w.step(win) }}
-		return copyTx(win.ctx, c, rows, func() int { return len(win.batch) }, func() ([]Stmt, error) {
-			if win.err != nil {
-				return nil, win.err
-			}
-			if win.tally == nil {
-				return nil, nil
-			}
-			return win.tally.Stmts(), nil
-		})
+		return copyTx(win.ctx, c, rows, func() int { return len(win.batch) }, win.stmts)
 	})
 }
 
