@@ -253,8 +253,26 @@ func (d *seeder) run(ctx context.Context) error {
 	}
 	d.step(fmt.Sprintf("%d order events before the payout, ledger", split), t)
 	t = time.Now()
-	if err := d.payout(ctx, payoutAt); err != nil {
-		return fmt.Errorf("demo: payout: %w", err)
+	for {
+		paid, err := d.payout(ctx, payoutAt)
+		if err != nil {
+			return fmt.Errorf("demo: payout: %w", err)
+		}
+		// A short history with few creators may have no creator above the
+		// payout minimum yet on that day: pay a day later, after that
+		// day's orders, while the batch can still complete before now.
+		next := payoutAt.Add(24 * time.Hour)
+		if paid || next.After(d.o.Now.Add(-2*24*time.Hour)) {
+			break
+		}
+		from := split
+		for split < len(evs) && evs[split].at.Before(next) {
+			split++
+		}
+		if err := d.apply(ctx, evs[from:split], next); err != nil {
+			return err
+		}
+		payoutAt = next
 	}
 	d.step("payout", t)
 	t = time.Now()
@@ -602,39 +620,40 @@ func (d *seeder) backdate(ctx context.Context, evs []event, since, horizon time.
 
 // payout pays, as of at, what was payable then: the owner creates the
 // batch, approves and executes it the next day, and marks every item paid
-// by PayPal with a reference.
-func (d *seeder) payout(ctx context.Context, at time.Time) error {
+// by PayPal with a reference. It reports false, paying nothing, when no
+// creator was payable.
+func (d *seeder) payout(ctx context.Context, at time.Time) (bool, error) {
 	pay := d.s.Payouts
 	defer pay.SetClock(store.Now)
 	pay.SetClock(func() time.Time { return at })
 	batch, err := pay.Create(ctx, d.owner, d.b, nil)
 	if errors.Is(err, payout.ErrNothingToPay) {
-		d.o.Log.Warn("seed demo: nothing was payable for the payout", "err", err)
-		return nil
+		d.o.Log.Info("seed demo: nothing payable yet for the payout", "at", at, "err", err)
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	pay.SetClock(func() time.Time { return at.Add(20 * time.Hour) })
 	if _, err := pay.Approve(ctx, d.owner, d.b, batch.ID); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := pay.Start(ctx, d.owner, d.b, batch.ID); err != nil {
-		return err
+		return false, err
 	}
 	items, err := pay.Items(ctx, d.b.ID, batch.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for i, it := range items {
 		pay.SetClock(func() time.Time { return at.Add(26*time.Hour + time.Duration(i)*time.Minute) })
 		ref := fmt.Sprintf("PAYPAL-%s", strings.ToUpper(d.g.hash("payout", i)[:12]))
 		if _, err := pay.MarkPaid(ctx, d.owner, d.b.ID, batch.ID, it.ID, ref); err != nil {
-			return err
+			return false, err
 		}
 	}
 	d.res.PayoutBatchID, d.res.PayoutItems, d.res.PayoutTotal = batch.ID, batch.ItemCount, batch.Total
-	return nil
+	return true, nil
 }
 
 // finish pauses the creators who stopped posting, and gives the top
